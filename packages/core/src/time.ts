@@ -1,0 +1,23 @@
+/** ISO 8601 with a time zone, as every message carries it; Date.parse alone accepts too much. */
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function parseTime(value: unknown): number | null {
+  if (typeof value !== 'string' || !ISO.test(value)) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+export function formatTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Times the collector accepts, relative to its clock: up to 10 minutes ahead (clock skew) and up to
+ * 5 years back (server-side backfills). Anything else is refused as `invalid_timestamp`.
+ */
+export const MAX_FUTURE_MS = 10 * 60 * 1000;
+export const MAX_PAST_MS = 5 * 365 * 24 * 60 * 60 * 1000;
+
+export function timeAcceptable(ms: number, now: number): boolean {
+  return ms <= now + MAX_FUTURE_MS && ms >= now - MAX_PAST_MS;
+}
