@@ -45,7 +45,7 @@ export interface PropertyWrite {
  * R11: which of two writes of the same key is the user's value. Last write wins by message time; the
  * Initial properties (R17) are the other way round: the earliest session's value wins.
  */
-export function winningWrite(key: string, a: PropertyWrite, b: PropertyWrite): PropertyWrite {
+export function winningWrite<W extends PropertyWrite>(key: string, a: W, b: W): W {
   const later = b.time > a.time || (b.time === a.time && b.seq > a.seq) ? b : a;
   const earlier = later === a ? b : a;
   return INITIAL_KEYS.has(key) ? earlier : later;

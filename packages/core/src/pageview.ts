@@ -1,3 +1,5 @@
+import { truncate } from './properties.js';
+
 /**
  * R17: what a page load tells about where a visitor came from. The browser sends only the URL and
  * the referrer; the collector derives these fields with this one function, so the SDK stays small.
@@ -30,7 +32,7 @@ export type MarketingChannel =
 const SEARCH = /(^|\.)(google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|qwant|startpage|naver|seznam|ask)\./;
 const SOCIAL =
   /(^|\.)(facebook|fb|instagram|twitter|x|t|linkedin|lnkd|reddit|pinterest|tiktok|youtube|threads|mastodon|bsky|snapchat|quora|vk|whatsapp|telegram)\.(com|co|net|org|me|social|app|in|ru)$/;
-const PAID_MEDIUM = /^(cpc|ppc|paid|paidsearch|paid_search|cpm|cpv|cpa)$/;
+const PAID_MEDIUM = /^(cpc|ppc|paid|paidsearch|paid_search|cpv|cpa)$/;
 
 function parse(url: string): URL | null {
   try {
@@ -54,13 +56,16 @@ export function marketingChannel(landing: URL | null, referrer: URL | null): Mar
   const q = landing?.searchParams;
   const medium = (q?.get('utm_medium') ?? '').toLowerCase();
   const source = (q?.get('utm_source') ?? '').toLowerCase();
+  // A referrer without a host (data:, about:) tells nothing about where the visitor came from.
+  if (!referrer?.hostname) referrer = null;
   const refHost = referrer?.hostname.toLowerCase() ?? '';
   const isSearch = SEARCH.test(`${source}.`) || SEARCH.test(refHost);
-  const isSocial = SOCIAL.test(`${source}.com`) || SOCIAL.test(refHost);
+  // A source is a bare name (facebook) or a domain (facebook.com); fbclid marks Facebook traffic.
+  const isSocial = SOCIAL.test(source) || SOCIAL.test(`${source}.com`) || SOCIAL.test(refHost) || q?.has('fbclid') === true;
 
   if (/^(e-?mail|newsletter)$/.test(medium)) return 'Email';
   if (medium === 'affiliate') return 'Affiliate';
-  if (/^(display|banner)$/.test(medium)) return 'Display';
+  if (/^(display|banner|cpm)$/.test(medium)) return 'Display';
   const searchClick = q?.has('gclid') || q?.has('msclkid') || q?.has('gbraid') || q?.has('wbraid');
   if (searchClick) return 'Paid Search';
   if (PAID_MEDIUM.test(medium)) {
@@ -78,21 +83,33 @@ export function marketingChannel(landing: URL | null, referrer: URL | null): Mar
   return 'Direct';
 }
 
-/** Two hosts are the same site when one is the other or a subdomain of the other's parent. */
+/**
+ * The site of a host without a public suffix list: its last two labels, or three under a second-level
+ * country suffix (example.co.uk, example.com.au); an IP address is a site of its own.
+ */
+function site(host: string): string {
+  const h = host.toLowerCase();
+  if (/^[\d.]+$/.test(h) || h.includes(':')) return h;
+  const labels = h.split('.');
+  const second = labels[labels.length - 2] ?? '';
+  const countrySuffix = (labels[labels.length - 1] ?? '').length === 2 && /^(co|com|net|org|gov|edu|ac|ne|or|go|gob|mil)$/.test(second);
+  return labels.slice(countrySuffix ? -3 : -2).join('.');
+}
+
+/** Two hosts are the same site when they share their site (a host and its subdomains). */
 function sameSite(a: string, b: string): boolean {
-  const base = (h: string) => h.toLowerCase().split('.').slice(-2).join('.');
-  return base(a) === base(b);
+  return site(a) === site(b);
 }
 
 export function describePageview(url: string, referrer?: string | null): PageviewInfo {
   const landing = parse(url);
   const ref = referrer ? parse(referrer) : null;
   const q = landing?.searchParams;
-  const utm = (k: string) => (q?.get(`utm_${k}`) ?? '').slice(0, 1024);
+  const utm = (k: string) => truncate(q?.get(`utm_${k}`) ?? '');
   return {
-    'Initial Referrer': ref ? ref.href.slice(0, 1024) : '',
+    'Initial Referrer': ref ? truncate(ref.href) : '',
     'Initial Referring Domain': ref?.hostname ?? '',
-    'Initial Landing Page': landing ? `${landing.host}${landing.pathname}`.slice(0, 1024) : url.slice(0, 1024),
+    'Initial Landing Page': truncate(landing ? `${landing.host}${landing.pathname}` : url),
     'Initial UTM Source': utm('source'),
     'Initial UTM Medium': utm('medium'),
     'Initial UTM Term': utm('term'),

@@ -1,3 +1,4 @@
+import { normalizeIdentity } from './identity.js';
 import { isUserId } from './ids.js';
 
 /**
@@ -27,9 +28,15 @@ export function encodeState(state: DeviceState): string {
   return [STATE_VERSION, state.userId, state.sessionId, Math.max(0, Math.floor(state.lastActivity)).toString(36), identity].join('.');
 }
 
+/**
+ * The longest value encodeState writes for a valid state: 50 characters of fields and 255 UTF-16 units of
+ * identity at 9 characters each (a 3-byte UTF-8 character, %XX%XX%XX). Well within a 4 KB cookie.
+ */
+const MAX_STATE_LENGTH = 2400;
+
 /** Returns null for anything that is not a well-formed state, so a damaged cookie means a new user. */
 export function decodeState(value: string | null | undefined): DeviceState | null {
-  if (typeof value !== 'string' || value.length > 2048) return null;
+  if (typeof value !== 'string' || value.length > MAX_STATE_LENGTH) return null;
   const parts = value.split('.');
   if (parts.length < 5 || parts[0] !== STATE_VERSION) return null;
   const [, userId, sessionId, last] = parts;
@@ -42,6 +49,9 @@ export function decodeState(value: string | null | undefined): DeviceState | nul
     } catch {
       return null;
     }
+    // Only an identity that identify() could have stored (R4): a tampered one means a new user.
+    const checked = normalizeIdentity(identity);
+    if (!checked.ok || checked.identity !== identity) return null;
   }
   return { userId, sessionId, lastActivity: Number.parseInt(last, 36), identity };
 }

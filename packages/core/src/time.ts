@@ -4,7 +4,13 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{
 export function parseTime(value: unknown): number | null {
   if (typeof value !== 'string' || !ISO.test(value)) return null;
   const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : null;
+  if (!Number.isFinite(ms)) return null;
+  // Date.parse rolls a day the month does not have (2026-02-30) over into the next month: refuse it.
+  const year = Number(value.slice(0, 4));
+  const day = Number(value.slice(8, 10));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Number(value.slice(5, 7)) - 1] ?? 0;
+  return day <= days ? ms : null;
 }
 
 export function formatTime(ms: number): string {

@@ -52,7 +52,8 @@ export interface Batch {
   messages: Message[];
 }
 
-export type ResultStatus = 'accepted' | 'duplicate' | 'refused';
+/** `partial`: applied without the refused keys listed in `refused_keys`; the call counts as refused (R10). */
+export type ResultStatus = 'accepted' | 'duplicate' | 'partial' | 'refused';
 export interface MessageResult {
   id: string | null;
   status: ResultStatus;

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { APP_ID } from '@idem/core';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Clock } from './clock.js';
+import type { AppConfig } from './config.js';
+import { Engine } from './engine/engine.js';
+import { ApiError, errorBody } from './errors.js';
+import { RateLimiter } from './rate-limit.js';
+import { registerDashboard } from './routes/dashboard.js';
+import { registerIngest } from './routes/ingest.js';
+import { registerReads } from './routes/reads.js';
+import { registerServerApi } from './routes/server-api.js';
+import type { Storage } from './storage/types.js';
+
+export interface AppOptions {
+  storage: Storage;
+  clock: Clock;
+  apps: AppConfig[];
+  serverKey: string;
+  /** Built dashboard (apps/dashboard/dist); served at / when present. */
+  dashboardDir?: string | null;
+  /** Rate limits are off in replay and the scenario tests. */
+  rateLimits?: boolean;
+  logger?: boolean;
+}
+
+export interface Collector {
+  engine: Engine;
+  app(id: unknown): AppConfig;
+  serverKey: string;
+  limiter: RateLimiter;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    idem: Collector;
+  }
+}
+
+/** Largest accepted body: a bulk call of 1000 items with their properties. */
+export const BODY_LIMIT = 5 * 1024 * 1024;
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const fastify = Fastify({
+    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
+    bodyLimit: BODY_LIMIT,
+    // Refuse prototype keys in JSON bodies outright instead of silently dropping them.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    trustProxy: false,
+  });
+  const apps = new Map(options.apps.map((a) => [a.id, a]));
+  const collector: Collector = {
+    engine: new Engine(options.storage, options.clock),
+    serverKey: options.serverKey,
+    limiter: new RateLimiter(options.rateLimits ?? false),
+    app(id) {
+      if (typeof id !== 'string' || !APP_ID.test(id)) throw new ApiError(400, 'invalid_app_id', 'app_id must be 1-64 letters, digits, _ or -');
+      const app = apps.get(id);
+      if (!app) throw new ApiError(404, 'unknown_app', `no app "${id}" on this collector`);
+      return app;
+    },
+  };
+  fastify.decorate('idem', collector);
+
+  // sendBeacon posts text/plain; its body is the same JSON.
+  fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (req, body, done) => {
+    const json = fastify.getDefaultJsonParser('error', 'error');
+    json(req, body as string, done);
+  });
+
+  fastify.addHook('onSend', async (_req, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('X-Frame-Options', 'DENY');
+  });
+
+  fastify.setErrorHandler((error: FastifyError | ApiError, req: FastifyRequest, reply) => {
+    if (error instanceof ApiError) return reply.status(error.status).send(errorBody(error.code, error.message));
+    const { status, code } = classify(error as FastifyError);
+    if (status >= 500) req.log.error(error);
+    return reply.status(status).send(errorBody(code, status >= 500 ? 'internal error' : error.message));
+  });
+  fastify.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)));
+
+  fastify.get('/health', async () => ({ ok: true, storage: options.storage.kind }));
+  registerIngest(fastify);
+  registerServerApi(fastify);
+  registerReads(fastify);
+  if (options.dashboardDir && existsSync(options.dashboardDir)) await registerDashboard(fastify, options.dashboardDir);
+  return fastify;
+}
+
+function classify(error: FastifyError): { status: number; code: string } {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'body_too_large' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, code: 'unsupported_media_type' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, code: 'invalid_json' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, code: 'invalid_request' };
+  }
+  if (error.statusCode === 400 && (error instanceof SyntaxError || /JSON|prototype|constructor/i.test(error.message)))
+    return { status: 400, code: 'invalid_json' };
+  if (error.validation) return { status: 400, code: 'invalid_request' };
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return { status: error.statusCode, code: 'invalid_request' };
+  return { status: 500, code: 'internal' };
+}

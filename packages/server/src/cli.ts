@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { REPLAY_HELP, replay } from './commands/replay.js';
+import { SERVE_HELP, serve } from './commands/serve.js';
+
+const HELP = `idem: the Idem collector
+
+  idem serve [--port] [--host] [--db] [--app ID]... [--config FILE]
+  idem replay FILE... [--json] [--raw-client] [--db URL]
+
+${SERVE_HELP}
+
+${REPLAY_HELP}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      await serve(rest);
+      return -1; // keeps running
+    case 'replay':
+      return replay(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(HELP);
+      return 0;
+    default:
+      console.error(`idem: unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: Error) => {
+    console.error(`idem: ${error.message}`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,14 @@
+/** Every error answer is `{"error": {"code", "message"}}` with a 4xx (or 5xx) status; codes are in docs/contracts.md. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}

@@ -1,0 +1,10 @@
+export { startServer, type StartOptions, type RunningServer } from './server.js';
+export { buildApp, type AppOptions } from './app.js';
+export { ManualClock, systemClock, type Clock } from './clock.js';
+export { Engine } from './engine/engine.js';
+export { openStorage, isPostgresUrl } from './storage/open.js';
+export { openSqliteStorage } from './storage/sqlite/sqlite-storage.js';
+export type * from './storage/types.js';
+export { loadConfigFile, type AppConfig, type CollectorConfig } from './config.js';
+export { runScenario, type ReplayOptions } from './replay/runner.js';
+export { parseScenario, type Scenario, type ReplayResult } from './replay/scenario.js';

@@ -1,0 +1,18 @@
+import type { Storage } from './types.js';
+import { openSqliteStorage } from './sqlite/sqlite-storage.js';
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+/**
+ * Opens the storage a URL names: postgres://... for PostgreSQL, anything else is a SQLite path
+ * (':memory:' for a throwaway database). `fresh` gives PostgreSQL a new schema of its own (replay, tests).
+ */
+export async function openStorage(url: string, options: { fresh?: boolean } = {}): Promise<Storage> {
+  if (isPostgresUrl(url)) {
+    const { openPostgresStorage } = await import('./postgres/postgres-storage.js');
+    return openPostgresStorage({ url, fresh: options.fresh ?? false });
+  }
+  return openSqliteStorage({ path: url });
+}

@@ -1,0 +1,103 @@
+/**
+ * SQLite schema, applied in order and recorded in schema_migrations. Times are integer milliseconds.
+ * Property values are stored as JSON text so strings, numbers and booleans keep their type.
+ */
+export const SQLITE_MIGRATIONS: string[] = [
+  `
+  CREATE TABLE users (
+    app_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    root_id TEXT NOT NULL,
+    identity TEXT,
+    server_created INTEGER NOT NULL DEFAULT 0,
+    first_seen INTEGER,
+    last_seen INTEGER,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (app_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX users_identity ON users (app_id, identity) WHERE identity IS NOT NULL;
+  CREATE INDEX users_root ON users (app_id, root_id);
+  CREATE INDEX users_last_seen ON users (app_id, last_seen DESC, user_id) WHERE user_id = root_id;
+
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    session_id TEXT,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    url TEXT
+  );
+  CREATE UNIQUE INDEX events_id ON events (app_id, id);
+  CREATE INDEX events_user ON events (app_id, user_id, time);
+
+  CREATE TABLE messages (
+    app_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (app_id, id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE property_writes (
+    seq INTEGER PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    time INTEGER NOT NULL
+  );
+  CREATE INDEX property_writes_user ON property_writes (app_id, user_id);
+
+  CREATE TABLE user_props (
+    app_id TEXT NOT NULL,
+    root_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (app_id, root_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX user_props_value ON user_props (app_id, key, value, root_id);
+
+  CREATE TABLE user_event_counts (
+    app_id TEXT NOT NULL,
+    root_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (app_id, root_id, name)
+  ) WITHOUT ROWID;
+  CREATE INDEX user_event_counts_name ON user_event_counts (app_id, name, root_id);
+
+  CREATE TABLE merges (
+    seq INTEGER PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    from_id TEXT NOT NULL,
+    into_id TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    message_id TEXT
+  );
+  CREATE INDEX merges_into ON merges (app_id, into_id);
+
+  CREATE TABLE identity_attachments (
+    app_id TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    time INTEGER NOT NULL
+  );
+  CREATE INDEX identity_attachments_identity ON identity_attachments (app_id, identity, time);
+
+  CREATE TABLE warnings (
+    seq INTEGER PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    message_id TEXT,
+    user_id TEXT,
+    identity TEXT,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    time INTEGER NOT NULL
+  );
+  CREATE INDEX warnings_user ON warnings (app_id, user_id);
+  `,
+];
