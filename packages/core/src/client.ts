@@ -132,7 +132,13 @@ export function createClient(options: ClientOptions): IdemClient {
     pageview(url, referrer) {
       const state = current(true);
       save(state);
-      send({ ...base(state), type: 'pageview', session_id: state.sessionId, url: String(url).slice(0, 2048), ...(referrer ? { referrer: String(referrer).slice(0, 2048) } : {}) });
+      send({
+        ...base(state),
+        type: 'pageview',
+        session_id: state.sessionId,
+        url: String(url).slice(0, 2048),
+        ...(referrer ? { referrer: String(referrer).slice(0, 2048) } : {}),
+      });
       return OK;
     },
 
@@ -141,9 +147,16 @@ export function createClient(options: ClientOptions): IdemClient {
       const props = validateProperties(properties);
       if (nameError || props.reason) {
         return refuse('track', (nameError ?? props.reason) as Reason, () => {
-          const state = current(true);
+          // A refused call is no activity (R3): the raw client's session must end as the normal one's.
+          const state = current(false);
           save(state);
-          send({ ...base(state), type: 'track', session_id: state.sessionId, event: event as string, properties: properties as Properties });
+          send({
+            ...base(state),
+            type: 'track',
+            session_id: state.sessionId,
+            event: event as string,
+            properties: properties as Properties,
+          });
         });
       }
       const state = current(true);
@@ -151,7 +164,13 @@ export function createClient(options: ClientOptions): IdemClient {
       const reason = propertiesReason(props);
       // Event properties set with addEventProperties go on every event; the call's own win.
       const own = options.sendRefused && reason ? (properties as Properties) : props.properties;
-      send({ ...base(state), type: 'track', session_id: state.sessionId, event: event as string, properties: { ...loadEventProps(), ...own } });
+      send({
+        ...base(state),
+        type: 'track',
+        session_id: state.sessionId,
+        event: event as string,
+        properties: { ...loadEventProps(), ...own },
+      });
       return reason ? refuse('track', reason) : OK;
     },
 
@@ -198,7 +217,7 @@ export function createClient(options: ClientOptions): IdemClient {
       const reason = propertiesReason(props);
       const state = current(false);
       const hasGood = Object.keys(props.properties).length > 0;
-      if (hasGood || options.sendRefused) {
+      if (hasGood || (options.sendRefused && reason)) {
         save(state);
         send({ ...base(state), type: 'user_properties', properties: options.sendRefused && reason ? properties : props.properties });
       }

@@ -1,4 +1,3 @@
-import { webcrypto } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { isUserId, MAX_USER_ID, type RandomSource, randomId } from './ids.js';
 
@@ -11,7 +10,7 @@ function words(...values: number[]): RandomSource {
   };
 }
 
-const cryptoRandom: RandomSource = (buffer) => webcrypto.getRandomValues(buffer);
+const cryptoRandom: RandomSource = (buffer) => crypto.getRandomValues(buffer as Uint32Array<ArrayBuffer>);
 
 describe('MAX_USER_ID', () => {
   it('is 2^53-1', () => {
@@ -86,16 +85,7 @@ describe('randomId (R1)', () => {
 });
 
 describe('isUserId (R1)', () => {
-  it.each([
-    '0',
-    '1',
-    '9',
-    '10',
-    '4294967296',
-    '1000000000000000',
-    '9007199254740990',
-    '9007199254740991',
-  ])('accepts %s', (value) => {
+  it.each(['0', '1', '9', '10', '4294967296', '1000000000000000', '9007199254740990', '9007199254740991'])('accepts %s', (value) => {
     expect(isUserId(value)).toBe(true);
   });
 

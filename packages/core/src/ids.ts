@@ -17,9 +17,5 @@ export function randomId(random: RandomSource): string {
 
 /** A user id on the wire: a decimal string of an integer in [0, 2^53-1], no leading zeros. */
 export function isUserId(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    /^(0|[1-9][0-9]{0,15})$/.test(value) &&
-    Number(value) <= MAX_USER_ID
-  );
+  return typeof value === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(value) && Number(value) <= MAX_USER_ID;
 }

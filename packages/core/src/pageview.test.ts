@@ -41,10 +41,13 @@ describe('marketingChannel', () => {
       expect(channel(landing(`${param}=x`), 'https://www.facebook.com/')).toBe('Paid Search');
     });
 
-    it.each(['cpc', 'ppc', 'paid', 'paidsearch', 'paid_search', 'cpv', 'cpa', 'CPC'])('utm_medium=%s from a search engine is Paid Search', (medium) => {
-      expect(channel(landing(`utm_medium=${medium}&utm_source=google`))).toBe('Paid Search');
-      expect(channel(landing(`utm_medium=${medium}`), 'https://www.bing.com/search?q=x')).toBe('Paid Search');
-    });
+    it.each(['cpc', 'ppc', 'paid', 'paidsearch', 'paid_search', 'cpv', 'cpa', 'CPC'])(
+      'utm_medium=%s from a search engine is Paid Search',
+      (medium) => {
+        expect(channel(landing(`utm_medium=${medium}&utm_source=google`))).toBe('Paid Search');
+        expect(channel(landing(`utm_medium=${medium}`), 'https://www.bing.com/search?q=x')).toBe('Paid Search');
+      },
+    );
 
     it.each(['facebook', 'fb', 'instagram', 'linkedin', 'twitter', 'x', 'tiktok', 'reddit', 'Facebook'])(
       'a paid medium from the social source %s is Paid Social',
@@ -266,7 +269,10 @@ describe('describePageview (R17)', () => {
 
   it('cuts every field to 1024 UTF-16 units without splitting a surrogate pair', () => {
     const emoji = encodeURIComponent('\u{1F600}'.repeat(700));
-    const info = describePageview(`https://example.com/${'p'.repeat(3000)}?utm_source=x${emoji}&utm_campaign=${'c'.repeat(5000)}`, `https://ref.example.org/${'r'.repeat(3000)}`);
+    const info = describePageview(
+      `https://example.com/${'p'.repeat(3000)}?utm_source=x${emoji}&utm_campaign=${'c'.repeat(5000)}`,
+      `https://ref.example.org/${'r'.repeat(3000)}`,
+    );
     expect(info['Initial Landing Page']).toHaveLength(1024);
     expect(info['Initial Referrer']).toHaveLength(1024);
     expect(info['Initial UTM Campaign']).toBe('c'.repeat(1024));

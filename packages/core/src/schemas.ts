@@ -15,7 +15,11 @@ const properties = {
   description: `Keys 1-${MAX_KEY_LENGTH} characters, not user_id/id; values string, finite number, boolean or a nested object (flattened with dots).`,
   additionalProperties: { type: ['string', 'number', 'boolean', 'object'] },
 };
-const identity = { type: ['string', 'number'], maxLength: MAX_IDENTITY_LENGTH, description: 'Trimmed; blocklisted values are refused (R4).' };
+const identity = {
+  type: ['string', 'number'],
+  maxLength: MAX_IDENTITY_LENGTH,
+  description: 'Trimmed; blocklisted values are refused (R4).',
+};
 const appId = { type: 'string', pattern: APP_ID.source };
 
 const common = {
@@ -28,12 +32,24 @@ export const messageSchemas = {
   pageview: {
     type: 'object',
     required: ['type', 'id', 'user_id', 'session_id', 'time', 'url'],
-    properties: { type: { const: 'pageview' }, ...common, session_id: userId, url: { type: 'string', maxLength: MAX_URL_LENGTH }, referrer: { type: 'string', maxLength: MAX_URL_LENGTH } },
+    properties: {
+      type: { const: 'pageview' },
+      ...common,
+      session_id: userId,
+      url: { type: 'string', maxLength: MAX_URL_LENGTH },
+      referrer: { type: 'string', maxLength: MAX_URL_LENGTH },
+    },
   },
   track: {
     type: 'object',
     required: ['type', 'id', 'user_id', 'session_id', 'time', 'event'],
-    properties: { type: { const: 'track' }, ...common, session_id: userId, event: { type: 'string', minLength: 1, maxLength: 255 }, properties },
+    properties: {
+      type: { const: 'track' },
+      ...common,
+      session_id: userId,
+      event: { type: 'string', minLength: 1, maxLength: 255 },
+      properties,
+    },
   },
   identify: {
     type: 'object',
@@ -79,7 +95,13 @@ const serverProps = {
 } as const;
 
 export const serverSchemas = {
-  track: { $id: 'idem/track.json', title: 'POST /api/track', ...serverTrack, required: ['app_id', 'event'], properties: { app_id: appId, ...serverTrack.properties } },
+  track: {
+    $id: 'idem/track.json',
+    title: 'POST /api/track',
+    ...serverTrack,
+    required: ['app_id', 'event'],
+    properties: { app_id: appId, ...serverTrack.properties },
+  },
   trackBulk: {
     $id: 'idem/track-bulk.json',
     title: 'POST /api/track (bulk)',

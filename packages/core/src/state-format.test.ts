@@ -82,7 +82,12 @@ describe('decodeState', () => {
   });
 
   it('round-trips the largest state within a cookie size', () => {
-    const s = state({ userId: '9007199254740991', sessionId: '9007199254740991', lastActivity: Date.UTC(2100, 0, 1), identity: '€'.repeat(255) });
+    const s = state({
+      userId: '9007199254740991',
+      sessionId: '9007199254740991',
+      lastActivity: Date.UTC(2100, 0, 1),
+      identity: '€'.repeat(255),
+    });
     const value = encodeState(s);
     expect(value.length).toBeGreaterThan(2048);
     expect(value.length + stateCookieName('a'.repeat(64)).length).toBeLessThan(4096);

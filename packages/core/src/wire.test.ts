@@ -82,7 +82,15 @@ describe('checkMessage', () => {
       expect(checkMessage(pageview(), NOW)).toEqual({
         ok: true,
         refusedKeys: [],
-        message: { type: 'pageview', id: ID, userId: '123', sessionId: '456', time: NOW, url: 'https://example.com/', referrer: 'https://www.google.com/' },
+        message: {
+          type: 'pageview',
+          id: ID,
+          userId: '123',
+          sessionId: '456',
+          time: NOW,
+          url: 'https://example.com/',
+          referrer: 'https://www.google.com/',
+        },
       });
     });
 
@@ -275,7 +283,9 @@ describe('checkMessage', () => {
 
     it('accepts up to 10 minutes ahead and refuses more', () => {
       expect(checkMessage(pageview({ time: new Date(NOW + MAX_FUTURE_MS).toISOString() }), NOW).ok).toBe(true);
-      expect(checkMessage(pageview({ time: new Date(NOW + MAX_FUTURE_MS + 1).toISOString() }), NOW)).toEqual(refusedAs('invalid_timestamp'));
+      expect(checkMessage(pageview({ time: new Date(NOW + MAX_FUTURE_MS + 1).toISOString() }), NOW)).toEqual(
+        refusedAs('invalid_timestamp'),
+      );
     });
 
     it('accepts up to 5 years back and refuses more', () => {
@@ -413,7 +423,9 @@ describe('checkMessage', () => {
 
   describe('hostile payloads', () => {
     it('ignores an own __proto__ key on the message', () => {
-      const raw = JSON.parse(`{"__proto__": {"type": "pageview", "url": "x"}, "id": "${ID}", "user_id": "1", "session_id": "2", "time": "${ISO_NOW}"}`);
+      const raw = JSON.parse(
+        `{"__proto__": {"type": "pageview", "url": "x"}, "id": "${ID}", "user_id": "1", "session_id": "2", "time": "${ISO_NOW}"}`,
+      );
       expect(checkMessage(raw, NOW)).toEqual(refusedAs('invalid_message'));
       expect(({} as Record<string, unknown>).url).toBeUndefined();
     });

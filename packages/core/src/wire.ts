@@ -2,8 +2,8 @@ import { normalizeIdentity } from './identity.js';
 import { isUserId } from './ids.js';
 import type { Reason } from './outcome.js';
 import {
-  MAX_CLIENT_EVENT_NAME,
   type KeyRefusal,
+  MAX_CLIENT_EVENT_NAME,
   type Properties,
   propertiesReason,
   validateEventName,
