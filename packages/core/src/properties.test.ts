@@ -221,10 +221,10 @@ describe('validateProperties (R10)', () => {
       expect(({} as Record<string, unknown>).y).toBeUndefined();
     });
 
-    it('refuses a reserved name at any depth (the segment is checked, not only the whole key)', () => {
+    it('reserves id and user_id as whole keys only: company.id is the company\'s (R10)', () => {
       const r = validateProperties({ company: { id: 42, name: 'Acme' } });
-      expect(r.properties).toEqual({ 'company.name': 'Acme' });
-      expect(r.refused).toEqual([{ key: 'company.id', reason: 'reserved_key' }]);
+      expect(r.properties).toEqual({ 'company.id': 42, 'company.name': 'Acme' });
+      expect(r.refused).toEqual([]);
     });
 
     it.each(['userid', 'user-id', 'user_ids', 'ids', 'uid', '_id', 'identity', 'idx', 'proto', '__proto'])(

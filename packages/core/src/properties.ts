@@ -12,8 +12,10 @@ export const MAX_DEPTH = 8;
 /** More keys than this in one call is refused as a whole (hostile input, not a real profile). */
 export const MAX_KEYS = 1000;
 
-/** R10: `user_id` and `id` in any case; the prototype keys because they cannot round-trip safely in JS. */
-const RESERVED = new Set(['user_id', 'id', '__proto__', 'constructor', 'prototype']);
+/** R10: `user_id` and `id` in any case, as the whole (flattened) key: `company.id` is the company's. */
+const RESERVED = new Set(['user_id', 'id']);
+/** Refused at any depth: these names cannot round-trip safely through JavaScript objects. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export interface KeyRefusal {
   key: string;
@@ -44,10 +46,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function checkKey(key: string): Reason | null {
-  if (key.length === 0) return 'empty';
+/** Checks one segment of a key (`rawKey`) and the flattened key it makes (`key`). */
+function checkKey(rawKey: string, key: string): Reason | null {
+  if (rawKey.length === 0) return 'empty';
   if (key.length > MAX_KEY_LENGTH) return 'too_long';
-  if (RESERVED.has(key.toLowerCase())) return 'reserved_key';
+  if (PROTOTYPE_KEYS.has(rawKey.toLowerCase()) || RESERVED.has(key.toLowerCase())) return 'reserved_key';
   return null;
 }
 
@@ -67,7 +70,7 @@ export function validateProperties(input: unknown, options: { fillEmail?: boolea
     for (const rawKey of Object.keys(obj)) {
       if (++count > MAX_KEYS) return false;
       const key = prefix + rawKey;
-      const bad = checkKey(rawKey) ?? (prefix ? checkKey(key) : null);
+      const bad = checkKey(rawKey, key);
       if (bad) {
         refused.push({ key, reason: bad });
         continue;
