@@ -131,6 +131,7 @@ export class Engine {
         await tx.addAttachment(app, identity, user.userId, time);
         return null;
       case 'merge':
+        await this.storage.lockUser?.(tx, app, decision.into);
         await tx.linkMerge(app, root.userId, decision.into, time, messageId);
         await tx.foldSummaries(app, root.userId, decision.into, winningWrite);
         await tx.addAttachment(app, identity, user.userId, time);
@@ -147,8 +148,14 @@ export class Engine {
   }
 
   private async ensureUser(tx: Tx, app: string, userId: string, time: number): Promise<UserRow> {
+    // Several collectors on one database: the user id, then its root (an identified root is never
+    // merged again, so it cannot change after this read), are locked before their rows are used.
+    await this.storage.lockUser?.(tx, app, userId);
     const existing = await tx.getUser(app, userId);
-    if (existing) return existing;
+    if (existing) {
+      if (existing.rootId !== userId) await this.storage.lockUser?.(tx, app, existing.rootId);
+      return existing;
+    }
     await tx.createUser(app, { userId, identity: null, serverCreated: false, time });
     return { userId, rootId: userId, identity: null, serverCreated: false, firstSeen: null, lastSeen: null };
   }
@@ -157,7 +164,10 @@ export class Engine {
   private async ownerOf(tx: Tx, app: string, identity: string, time: number): Promise<UserRow> {
     await this.storage.lockIdentity(tx, app, identity);
     const owner = await tx.findByIdentity(app, identity);
-    if (owner) return owner;
+    if (owner) {
+      await this.storage.lockUser?.(tx, app, owner.userId);
+      return owner;
+    }
     const userId = newUserId();
     await tx.createUser(app, { userId, identity, serverCreated: true, time });
     return { userId, rootId: userId, identity, serverCreated: true, firstSeen: time, lastSeen: time };

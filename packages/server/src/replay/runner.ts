@@ -1,6 +1,5 @@
 import { randomBytes, webcrypto } from 'node:crypto';
-import { type IdemClient, type KeyValueStore, type Message, type Outcome, createClient } from '@idem/core';
-import { IdemServer } from '@idem/node';
+import { type IdemClient, type KeyValueStore, type Message, type Outcome, type Reason, createClient } from '@idem/core';
 import { ManualClock } from '../clock.js';
 import { startServer } from '../server.js';
 import type { ActualUser, ReplayResult, Scenario, Step } from './scenario.js';
@@ -33,7 +32,7 @@ export async function runScenario(scenario: Scenario, options: ReplayOptions = {
   const serverKey = randomBytes(24).toString('hex');
   const server = await startServer({ port: 0, host: '127.0.0.1', db: options.db ?? ':memory:', freshDatabase: true, apps: [{ id: APP }], serverKey, clock, rateLimits: false });
   try {
-    const backend = new IdemServer({ endpoint: server.url, appId: APP, serverKey, retries: 0, sendRefused: options.rawClient ?? false });
+    const backend = serverApi(server.url, serverKey);
     const devices = new Map<string, Device>();
     const messageStep = new Map<string, number>();
     const rejected = new Map<number, string>();
@@ -98,10 +97,9 @@ export async function runScenario(scenario: Scenario, options: ReplayOptions = {
       const i = currentStep;
       if (step.call === 'advanceTime') return;
       if (step.server) {
-        const identity = step.identity as string;
-        if (step.call === 'addUserProperties') refuse(i, await backend.addUserProperties({ identity, properties: step.properties as Record<string, unknown> }));
-        else if (step.call === 'track')
-          refuse(i, await backend.track({ identity, event: step.event as string, ...(step.properties ? { properties: step.properties as Record<string, unknown> } : {}) }));
+        const identity = step.identity;
+        if (step.call === 'addUserProperties') refuse(i, await backend.addUserProperties({ identity, properties: step.properties }));
+        else if (step.call === 'track') refuse(i, await backend.track({ identity, event: step.event, properties: step.properties }));
         else if (step.call === 'identify') refuse(i, await backend.identify(device(String(step.device)).client.getUserId() as string, identity));
         else throw new Error(`step ${i}: unknown server call ${step.call}`);
         return;
@@ -150,6 +148,31 @@ export async function runScenario(scenario: Scenario, options: ReplayOptions = {
   } finally {
     await server.close();
   }
+}
+
+/**
+ * Server-side steps call the collector's server-side endpoints directly: the collector's own checks
+ * decide (R16), so the verdict is the same with or without --raw-client. (@idem/node is tested
+ * against the collector in its own package; the collector does not depend on it.)
+ */
+function serverApi(base: string, key: string) {
+  const post = async (path: string, body: Record<string, unknown>): Promise<Outcome> => {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ app_id: APP, ...body }),
+    });
+    const json = (await res.json()) as { status?: string; reason?: Reason; error?: { code: string } };
+    if (res.ok) return json.status === 'partial' ? { ok: false, reason: json.reason as Reason } : { ok: true };
+    if (res.status === 400 || res.status === 409) return { ok: false, reason: json.error?.code as Reason };
+    throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
+  };
+  const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return {
+    addUserProperties: (i: { identity: unknown; properties: unknown }) => post('/api/add_user_properties', defined(i)),
+    track: (i: { identity: unknown; event: unknown; properties?: unknown }) => post('/api/track', defined(i)),
+    identify: (userId: string, identity: unknown) => post('/api/v1/identify', defined({ user_id: userId, identity })),
+  };
 }
 
 function advance(step: Step): number {

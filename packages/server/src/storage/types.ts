@@ -109,13 +109,22 @@ export interface TimeseriesQuery extends BreakdownQuery {
 
 export interface Storage {
   readonly kind: 'sqlite' | 'postgres';
-  /** Runs `fn` in one transaction; concurrent callers on other instances must stay correct. */
+  /**
+   * Runs `fn` in one transaction; concurrent callers on other instances must stay correct.
+   * PostgreSQL runs `fn` again after a lost race (deadlock, serialization failure), so `fn` must
+   * have no effects outside `tx`.
+   */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
    * Serialises work on one identity across instances (PostgreSQL: an advisory lock for the rest of
    * the transaction). SQLite has one writer already, so it is a no-op there.
    */
   lockIdentity(tx: Tx, app: string, identity: string): Promise<void>;
+  /**
+   * Serialises work on one user id across instances: its creation, and the summaries (current
+   * properties, counts, seen times) of a root user. Optional: a no-op where there is one writer.
+   */
+  lockUser?(tx: Tx, app: string, userId: string): Promise<void>;
   getUser(app: string, userId: string): Promise<UserRow | null>;
   getUserByIdentity(app: string, identity: string): Promise<UserRow | null>;
   summary(app: string, rootId: string): Promise<UserSummary | null>;

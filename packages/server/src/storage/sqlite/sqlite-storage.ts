@@ -218,6 +218,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       return next;
     },
     async lockIdentity() {},
+    async lockUser() {},
     async getUser(app, userId) {
       return toUser(q.getUser.get(app, userId));
     },

@@ -1,0 +1,72 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const cli = resolve(import.meta.dirname, '../dist/cli.js');
+const scenarios = resolve(import.meta.dirname, '../../../scenarios');
+
+describe('idem CLI', () => {
+  it('replay --json prints one passing object per scenario and exits 0', () => {
+    const r = spawnSync(process.execPath, [cli, 'replay', scenarios, '--json'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThanOrEqual(14);
+    for (const l of lines) {
+      expect(l.pass).toBe(true);
+      expect(Object.keys(l).sort()).toEqual(['lookups', 'name', 'pass', 'rejected', 'users']);
+    }
+  });
+
+  it('replay exits 1 with a readable difference when a scenario fails', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idem-'));
+    const file = join(dir, 'wrong.json');
+    writeFileSync(file, JSON.stringify({ name: 'expects too much', steps: [{ device: 'a', call: 'track', event: 'E' }], expect: { users: [{ identity: 'x' }] } }));
+    const r = spawnSync(process.execPath, [cli, 'replay', file], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('FAIL');
+    expect(r.stderr).toContain('users differ');
+  });
+
+  it('replay refuses a broken file clearly', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idem-'));
+    writeFileSync(join(dir, 'broken.json'), '{"name": ');
+    const r = spawnSync(process.execPath, [cli, 'replay', join(dir, 'broken.json')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/broken.json: not JSON/);
+  });
+
+  it('rejects unknown commands and options', () => {
+    expect(spawnSync(process.execPath, [cli, 'nope'], { encoding: 'utf8' }).status).toBe(2);
+    const r = spawnSync(process.execPath, [cli, 'serve', '--bogus'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/bogus/);
+  });
+
+  it('serve answers on its port with a generated key kept in .idem/', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idem-serve-'));
+    const env = { ...process.env };
+    delete env.IDEM_SERVER_KEY;
+    const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--app', 'demo'], { cwd: dir, env });
+    try {
+      const out = await new Promise<string>((res, rej) => {
+        let text = '';
+        child.stdout.on('data', (d) => {
+          text += d;
+          if (text.includes('server key')) res(text);
+        });
+        child.on('exit', (code) => rej(new Error(`exited ${code}`)));
+      });
+      const url = /on (http:\/\/\S+)/.exec(out)?.[1];
+      const key = /server key .*: (\S+)/.exec(out)?.[1];
+      expect(url).toBeTruthy();
+      const health = await fetch(`${url}/health`);
+      expect(await health.json()).toEqual({ ok: true, storage: 'sqlite' });
+      const users = await fetch(`${url}/api/v1/users?app_id=demo`, { headers: { authorization: `Bearer ${key}` } });
+      expect(users.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
