@@ -147,36 +147,41 @@ export function createQueue(url: string, appId: string, ls: Storage | null, pref
     return done;
   };
 
-  const schedule = (delay: number) => {
-    if (timer === undefined && !stopped)
-      timer = setTimeout(() => {
-        timer = undefined;
-        backingOff = false;
-        void flush();
-      }, delay);
-  };
-
-  const flush = (): Promise<void> => {
-    clearTimeout(timer);
-    timer = undefined;
-    backingOff = false;
-    running ??= (async () => {
+  /** Sends batch after batch until the queue is empty or a send fails (then backs off). */
+  const drain = (): Promise<void> =>
+    (running ??= (async () => {
+      clearTimeout(timer);
+      timer = undefined;
+      backingOff = false;
       for (let batch = pick(o.batchSize, 500_000); batch.length; batch = pick(o.batchSize, 500_000)) {
         if (!(await post(batch))) {
           // Exponential back-off with jitter: 0.5-1 x min(15 s, 1 s x 2^attempt).
-          const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt++) * (0.5 + Math.random() / 2);
           backingOff = true;
-          clearTimeout(timer);
-          timer = undefined;
-          schedule(delay);
-          break;
+          schedule(Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt++) * (0.5 + Math.random() / 2));
+          return;
         }
         attempt = 0;
       }
     })().finally(() => {
       running = null;
-    });
-    return running;
+      // Anything that came in after the last pick goes with the next timer.
+      if (!backingOff && pick(1, 1e9).length) schedule(o.flushIntervalMs);
+    }));
+
+  const schedule = (delay: number) => {
+    clearTimeout(timer);
+    timer = stopped
+      ? undefined
+      : setTimeout(() => {
+          timer = undefined;
+          void drain();
+        }, delay);
+  };
+
+  /** A flush asked for while a send is on its way waits for it, then tries again at once. */
+  const flush = async () => {
+    await running;
+    await drain();
   };
 
   return {
@@ -186,15 +191,15 @@ export function createQueue(url: string, appId: string, ls: Storage | null, pref
       bound();
       persist();
       o.log(message.type, message);
-      if (backingOff) return;
-      if (queue.length - inflight.size >= o.batchSize) void flush();
-      else schedule(o.flushIntervalMs);
+      if (running || backingOff) return;
+      if (queue.length - inflight.size >= o.batchSize) void drain();
+      else if (timer === undefined) schedule(o.flushIntervalMs);
     },
     flush,
     hide() {
       const batch = pick(500, KEEPALIVE_BYTES);
       // Should the page stay (only hidden), a failed send is retried by the next flush.
-      if (batch.length) void post(batch).then((ok) => ok || schedule(RETRY_BASE_MS));
+      if (batch.length) void post(batch).then((ok) => ok || running || schedule(RETRY_BASE_MS));
       // Marked as released: if this page does not come back, another tab adopts what is left.
       persist(0);
     },
