@@ -2,9 +2,9 @@
 // in its package.json. Each path is bundled with esbuild (minified, its externals left out), then
 // gzipped and brotli-compressed; the gzip size must stay within `limit` bytes. Bytes are the same
 // on every machine, so this is a gate, unlike speed.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync, brotliCompressSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;

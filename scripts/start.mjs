@@ -2,7 +2,7 @@
 // that declares `"idemDemo": { "name", "port", "script" }` in its package.json, then prints where
 // everything is. The dashboard links to the demos through demo-links.json.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;

@@ -221,7 +221,7 @@ describe('validateProperties (R10)', () => {
       expect(({} as Record<string, unknown>).y).toBeUndefined();
     });
 
-    it('reserves id and user_id as whole keys only: company.id is the company\'s (R10)', () => {
+    it("reserves id and user_id as whole keys only: company.id is the company's (R10)", () => {
       const r = validateProperties({ company: { id: 42, name: 'Acme' } });
       expect(r.properties).toEqual({ 'company.id': 42, 'company.name': 'Acme' });
       expect(r.refused).toEqual([]);

@@ -1,4 +1,4 @@
-import { type Server, createServer, request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningServer, startServer } from '@idem/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,8 +11,10 @@ beforeEach(async () => {
 });
 afterEach(() => collector.close());
 
-const client = (endpoint = collector.url, extra = {}) => new IdemServer({ endpoint, appId: 'demo', serverKey: KEY, backoffMs: 10, ...extra });
-const read = async (path: string) => (await fetch(`${collector.url}${path}`, { headers: { authorization: `Bearer ${KEY}` } })).json() as Promise<any>;
+const client = (endpoint = collector.url, extra = {}) =>
+  new IdemServer({ endpoint, appId: 'demo', serverKey: KEY, backoffMs: 10, ...extra });
+const read = async (path: string) =>
+  (await fetch(`${collector.url}${path}`, { headers: { authorization: `Bearer ${KEY}` } })).json() as Promise<any>;
 
 /** A proxy in front of the real collector that fails the first `failures` requests with `status`. */
 async function flakyProxy(failures: number, status: number): Promise<{ url: string; hits: () => number; close: () => void }> {
@@ -49,7 +51,10 @@ describe('IdemServer (@idem/node)', () => {
   it('refuses locally with core reasons and sends nothing', async () => {
     const idem = client('http://127.0.0.1:1'); // nothing listens: a send would throw
     expect(await idem.addUserProperties({ identity: 'guest', properties: { a: 1 } })).toEqual({ ok: false, reason: 'blocklisted' });
-    expect(await idem.addUserProperties({ identity: undefined as unknown as string, properties: { a: 1 } })).toEqual({ ok: false, reason: 'missing_identity' });
+    expect(await idem.addUserProperties({ identity: undefined as unknown as string, properties: { a: 1 } })).toEqual({
+      ok: false,
+      reason: 'missing_identity',
+    });
     expect(await idem.track({ event: 'x' })).toEqual({ ok: false, reason: 'missing_identity' });
     expect(await idem.track({ identity: 'a', event: '' })).toEqual({ ok: false, reason: 'empty' });
     expect(await idem.identify('1', 'null')).toEqual({ ok: false, reason: 'blocklisted' });
@@ -102,7 +107,10 @@ describe('IdemServer (@idem/node)', () => {
       [true, undefined],
       [false, 'blocklisted'],
     ]);
-    const t = await client().trackBulk([{ identity: 'b1', event: 'one', idempotencyKey: 'k1' }, { identity: 'b1', event: 'one', idempotencyKey: 'k1' }]);
+    const t = await client().trackBulk([
+      { identity: 'b1', event: 'one', idempotencyKey: 'k1' },
+      { identity: 'b1', event: 'one', idempotencyKey: 'k1' },
+    ]);
     expect(t.results.map((x) => x.status)).toEqual(['accepted', 'duplicate']);
   });
 

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import {
   type KeyRefusal,
   MAX_SERVER_EVENT_NAME,
-  type Outcome,
-  type Reason,
   normalizeIdentity,
+  type Outcome,
   propertiesReason,
+  type Reason,
   validateEventName,
   validateProperties,
 } from '@idem/core';
@@ -117,7 +117,11 @@ export class IdemServer {
   }
 
   async addUserPropertiesBulk(users: UserPropertiesInput[]): Promise<BulkResult> {
-    const answer = await this.post('/api/add_user_properties', { app_id: this.opts.appId, users: users.map((u) => this.propsItem(u)) }, true);
+    const answer = await this.post(
+      '/api/add_user_properties',
+      { app_id: this.opts.appId, users: users.map((u) => this.propsItem(u)) },
+      true,
+    );
     return answer as unknown as BulkResult;
   }
 
@@ -203,7 +207,8 @@ export class IdemServer {
         lastError = new IdemError(res.status, err.code ?? 'http_error', err.message ?? res.statusText);
         continue;
       }
-      if (res.status === 400 || res.status === 409) return { ok: false, reason: (err.code ?? 'invalid_message') as Reason, status: 'refused' };
+      if (res.status === 400 || res.status === 409)
+        return { ok: false, reason: (err.code ?? 'invalid_message') as Reason, status: 'refused' };
       throw new IdemError(res.status, err.code ?? 'http_error', err.message ?? res.statusText);
     }
     throw lastError instanceof Error ? lastError : new Error(String(lastError));
@@ -213,7 +218,11 @@ export class IdemServer {
 function toResult(r: Record<string, unknown>): Result {
   const status = r.status as string | undefined;
   const reason = r.reason as Reason | undefined;
-  const base = { status: status ?? 'accepted', ...(r.user_id ? { userId: r.user_id as string } : {}), ...(r.refused_keys ? { refusedKeys: r.refused_keys as KeyRefusal[] } : {}) };
+  const base = {
+    status: status ?? 'accepted',
+    ...(r.user_id ? { userId: r.user_id as string } : {}),
+    ...(r.refused_keys ? { refusedKeys: r.refused_keys as KeyRefusal[] } : {}),
+  };
   if (status === 'refused' || status === 'partial') return { ok: false, reason: reason ?? 'invalid_message', ...base };
   return { ok: true, ...base };
 }

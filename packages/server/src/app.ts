@@ -55,7 +55,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     serverKey: options.serverKey,
     limiter: new RateLimiter(options.rateLimits ?? false),
     app(id) {
-      if (typeof id !== 'string' || !APP_ID.test(id)) throw new ApiError(400, 'invalid_app_id', 'app_id must be 1-64 letters, digits, _ or -');
+      if (typeof id !== 'string' || !APP_ID.test(id))
+        throw new ApiError(400, 'invalid_app_id', 'app_id must be 1-64 letters, digits, _ or -');
       const app = apps.get(id);
       if (!app) throw new ApiError(404, 'unknown_app', `no app "${id}" on this collector`);
       return app;
@@ -81,7 +82,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (status >= 500) req.log.error(error);
     return reply.status(status).send(errorBody(code, status >= 500 ? 'internal error' : error.message));
   });
-  fastify.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  fastify.setNotFoundHandler((req, reply) =>
+    reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)),
+  );
 
   fastify.get('/health', async () => ({ ok: true, storage: options.storage.kind }));
   registerIngest(fastify);

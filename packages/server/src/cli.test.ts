@@ -11,7 +11,10 @@ describe('idem CLI', () => {
   it('replay --json prints one passing object per scenario and exits 0', () => {
     const r = spawnSync(process.execPath, [cli, 'replay', scenarios, '--json'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThanOrEqual(14);
     for (const l of lines) {
       expect(l.pass).toBe(true);
@@ -22,7 +25,14 @@ describe('idem CLI', () => {
   it('replay exits 1 with a readable difference when a scenario fails', () => {
     const dir = mkdtempSync(join(tmpdir(), 'idem-'));
     const file = join(dir, 'wrong.json');
-    writeFileSync(file, JSON.stringify({ name: 'expects too much', steps: [{ device: 'a', call: 'track', event: 'E' }], expect: { users: [{ identity: 'x' }] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'expects too much',
+        steps: [{ device: 'a', call: 'track', event: 'E' }],
+        expect: { users: [{ identity: 'x' }] },
+      }),
+    );
     const r = spawnSync(process.execPath, [cli, 'replay', file], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('FAIL');

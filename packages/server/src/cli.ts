@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { MIGRATE_HELP, migrate } from './commands/migrate.js';
 import { REPLAY_HELP, replay } from './commands/replay.js';
 import { SERVE_HELP, serve } from './commands/serve.js';
 
@@ -6,10 +7,13 @@ const HELP = `idem: the Idem collector
 
   idem serve [--port] [--host] [--db] [--app ID]... [--config FILE]
   idem replay FILE... [--json] [--raw-client] [--db URL]
+  idem migrate --db URL [--schema NAME]
 
 ${SERVE_HELP}
 
-${REPLAY_HELP}`;
+${REPLAY_HELP}
+
+${MIGRATE_HELP}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -19,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keeps running
     case 'replay':
       return replay(rest);
+    case 'migrate':
+      return migrate(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -31,7 +31,8 @@ export function loadConfigFile(path: string): CollectorConfig {
     if (origins !== undefined && (!Array.isArray(origins) || origins.some((o) => typeof o !== 'string')))
       throw new Error(`${path}: apps[${i}].allowed_origins must be a list of origins`);
     const key = a.server_key ?? a.serverKey;
-    if (key !== undefined && (typeof key !== 'string' || key.length < 16)) throw new Error(`${path}: apps[${i}].server_key must be at least 16 characters`);
+    if (key !== undefined && (typeof key !== 'string' || key.length < 16))
+      throw new Error(`${path}: apps[${i}].server_key must be at least 16 characters`);
     const rl = (a.rate_limit ?? a.rateLimit) as { max?: unknown; window_seconds?: unknown } | undefined;
     return {
       id: a.id,

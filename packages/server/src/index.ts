@@ -1,10 +1,10 @@
-export { startServer, type StartOptions, type RunningServer } from './server.js';
-export { buildApp, type AppOptions } from './app.js';
-export { ManualClock, systemClock, type Clock } from './clock.js';
+export { type AppOptions, buildApp } from './app.js';
+export { type Clock, ManualClock, systemClock } from './clock.js';
+export { type AppConfig, type CollectorConfig, loadConfigFile } from './config.js';
 export { Engine } from './engine/engine.js';
-export { openStorage, isPostgresUrl } from './storage/open.js';
+export { type ReplayOptions, runScenario } from './replay/runner.js';
+export { parseScenario, type ReplayResult, type Scenario } from './replay/scenario.js';
+export { type RunningServer, type StartOptions, startServer } from './server.js';
+export { isPostgresUrl, openStorage } from './storage/open.js';
 export { openSqliteStorage } from './storage/sqlite/sqlite-storage.js';
 export type * from './storage/types.js';
-export { loadConfigFile, type AppConfig, type CollectorConfig } from './config.js';
-export { runScenario, type ReplayOptions } from './replay/runner.js';
-export { parseScenario, type Scenario, type ReplayResult } from './replay/scenario.js';

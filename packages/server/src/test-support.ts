@@ -36,5 +36,12 @@ let counter = 0;
 /** A well-formed browser message; override any field. */
 export function message(type: string, fields: Record<string, unknown> = {}, time = '2026-06-01T12:00:00.000Z') {
   counter += 1;
-  return { type, id: `msg${String(counter).padStart(8, '0')}${randomBytes(4).toString('hex')}`, user_id: '1001', session_id: '77', time, ...fields };
+  return {
+    type,
+    id: `msg${String(counter).padStart(8, '0')}${randomBytes(4).toString('hex')}`,
+    user_id: '1001',
+    session_id: '77',
+    time,
+    ...fields,
+  };
 }

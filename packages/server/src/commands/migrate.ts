@@ -24,11 +24,22 @@ export async function migrate(argv: string[]): Promise<number> {
   if (!db) throw new Error(`--db is required (or IDEM_DATABASE_URL)\n\n${MIGRATE_HELP}`);
   if (values.schema && !isPostgresUrl(db)) throw new Error('--schema is for PostgreSQL only');
   if (isPostgresUrl(db)) {
-    const { openPostgresStorage } = await import('../storage/postgres/postgres-storage.js');
-    const { PG_MIGRATIONS } = await import('../storage/postgres/migrations.js');
-    const storage = await openPostgresStorage({ url: db, fresh: false, ...(values.schema ? { schema: values.schema } : {}) });
-    await storage.close();
-    console.log(`postgres schema "${storage.schema}" is at version ${PG_MIGRATIONS.length}`);
+    const { createPool, currentSchema } = await import('../storage/postgres/connection.js');
+    const { migratePostgres } = await import('../storage/postgres/migrations.js');
+    const pool = createPool({ url: db, schema: null, max: 1 });
+    try {
+      const schema = values.schema ?? (await currentSchema(pool));
+      const client = await pool.connect();
+      try {
+        const result = await migratePostgres(client, schema);
+        const applied = result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'nothing to apply';
+        console.log(`postgres schema "${schema}": ${applied}; now at version ${result.version}`);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
     return 0;
   }
   const storage = await openStorage(db);

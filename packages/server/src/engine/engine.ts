@@ -1,19 +1,19 @@
 import { randomInt } from 'node:crypto';
 import {
   type CheckedMessage,
+  checkMessage,
+  decideIdentify,
+  describePageview,
+  isUserId,
   type KeyRefusal,
   MAX_SERVER_EVENT_NAME,
   MERGE_WINDOW_MS,
   type MessageResult,
-  type Properties,
-  type Reason,
-  checkMessage,
-  decideIdentify,
-  isUserId,
-  describePageview,
   normalizeIdentity,
+  type Properties,
   parseTime,
   propertiesReason,
+  type Reason,
   timeAcceptable,
   validateEventName,
   validateProperties,
@@ -67,8 +67,20 @@ export class Engine {
       for (const raw of messages) {
         const checked = checkMessage(raw, now, skew);
         if (!checked.ok) {
-          await this.warn(tx, app, { messageId: checked.id, userId: userIdOf(raw), identity: null, reason: checked.reason, detail: `${typeOf(raw)} refused`, time: now });
-          results.push({ id: checked.id, status: 'refused', reason: checked.reason, ...(checked.refusedKeys ? { refused_keys: checked.refusedKeys } : {}) });
+          await this.warn(tx, app, {
+            messageId: checked.id,
+            userId: userIdOf(raw),
+            identity: null,
+            reason: checked.reason,
+            detail: `${typeOf(raw)} refused`,
+            time: now,
+          });
+          results.push({
+            id: checked.id,
+            status: 'refused',
+            reason: checked.reason,
+            ...(checked.refusedKeys ? { refused_keys: checked.refusedKeys } : {}),
+          });
           continue;
         }
         const m = checked.message;
@@ -90,7 +102,16 @@ export class Engine {
         const name = m.type === 'track' ? m.event : PAGEVIEW_EVENT;
         const props = m.type === 'track' ? m.properties : {};
         const url = m.type === 'pageview' ? m.url : null;
-        const fresh = await tx.insertEvent(app, user.rootId, { id: m.id, userId: m.userId, sessionId: m.sessionId, type: m.type, name, properties: props, time: m.time, url });
+        const fresh = await tx.insertEvent(app, user.rootId, {
+          id: m.id,
+          userId: m.userId,
+          sessionId: m.sessionId,
+          type: m.type,
+          name,
+          properties: props,
+          time: m.time,
+          url,
+        });
         if (!fresh) return { status: 'duplicate' };
         await tx.touchSeen(app, user.rootId, m.time);
         if (m.type === 'pageview') await this.captureInitial(tx, app, user, m.url, m.referrer, ctx.userAgent, m.time);
@@ -117,12 +138,24 @@ export class Engine {
    * R5, R6, R9, R14: attaches an identity to a user, or merges the user into the identity's owner.
    * Returns the refusal reason, having recorded the warning, or null.
    */
-  private async identify(tx: Tx, app: string, user: UserRow, identity: string, time: number, messageId: string | null): Promise<Reason | null> {
+  private async identify(
+    tx: Tx,
+    app: string,
+    user: UserRow,
+    identity: string,
+    time: number,
+    messageId: string | null,
+  ): Promise<Reason | null> {
     await this.storage.lockIdentity(tx, app, identity);
     const root = user.rootId === user.userId ? user : ((await tx.getUser(app, user.rootId)) ?? user);
     const owner = await tx.findByIdentity(app, identity);
     const attachedInWindow = await tx.countAttachments(app, identity, time - MERGE_WINDOW_MS, time);
-    const decision = decideIdentify(identity, { currentIdentity: root.identity, owner: owner?.userId ?? null, root: root.userId, attachedInWindow });
+    const decision = decideIdentify(identity, {
+      currentIdentity: root.identity,
+      owner: owner?.userId ?? null,
+      root: root.userId,
+      attachedInWindow,
+    });
     switch (decision.action) {
       case 'noop':
         return null;
@@ -185,7 +218,15 @@ export class Engine {
   }
 
   /** R17: only written while no earlier pageview gave this user its Initial properties. */
-  private async captureInitial(tx: Tx, app: string, user: UserRow, url: string, referrer: string | null, ua: string | undefined, time: number) {
+  private async captureInitial(
+    tx: Tx,
+    app: string,
+    user: UserRow,
+    url: string,
+    referrer: string | null,
+    ua: string | undefined,
+    time: number,
+  ) {
     const current = await tx.getCurrentProperty(app, user.rootId, 'Initial Landing Page');
     if (current && current.time <= time) return;
     await this.applyProperties(tx, app, user, { ...describePageview(url, referrer), ...describeUserAgent(ua) }, time);
@@ -196,7 +237,15 @@ export class Engine {
   }
 
   private async warnKeys(tx: Tx, app: string, messageId: string | null, userId: string | null, keys: KeyRefusal[], time: number) {
-    for (const k of keys) await tx.addWarning(app, { messageId, userId, identity: null, reason: k.reason, detail: `property ${JSON.stringify(k.key.slice(0, 100))} dropped`, time });
+    for (const k of keys)
+      await tx.addWarning(app, {
+        messageId,
+        userId,
+        identity: null,
+        reason: k.reason,
+        detail: `property ${JSON.stringify(k.key.slice(0, 100))} dropped`,
+        time,
+      });
   }
 
   /** Message time for a server-side call: `timestamp` when given (checked), else the collector's now. */
@@ -224,12 +273,20 @@ export class Engine {
       if (!identity.ok) return refuse(identity.reason);
       user = await this.ownerOf(tx, app, identity.identity, time);
     } else if (item.user_id !== undefined && item.user_id !== null) {
-      if (!isUserId(item.user_id))
-        return refuse('invalid_type');
+      if (!isUserId(item.user_id)) return refuse('invalid_type');
       user = await this.ensureUser(tx, app, item.user_id, time);
     } else return refuse('missing_identity');
     const id = typeof key === 'string' ? `k:${key}` : `s:${newUserId()}${newUserId()}`;
-    const fresh = await tx.insertEvent(app, user.rootId, { id, userId: user.userId, sessionId: null, type: 'track', name: item.event as string, properties: props.properties, time, url: null });
+    const fresh = await tx.insertEvent(app, user.rootId, {
+      id,
+      userId: user.userId,
+      sessionId: null,
+      type: 'track',
+      name: item.event as string,
+      properties: props.properties,
+      time,
+      url: null,
+    });
     if (!fresh) return { status: 'duplicate', user_id: user.rootId };
     await tx.touchSeen(app, user.rootId, time);
     return this.partial(tx, app, props.refused, user, time);
@@ -259,8 +316,7 @@ export class Engine {
     if (item.identity === undefined || item.identity === null) return refuse('missing_identity');
     const identity = normalizeIdentity(item.identity);
     if (!identity.ok) return refuse(identity.reason);
-    if (!isUserId(item.user_id))
-      return refuse('invalid_type');
+    if (!isUserId(item.user_id)) return refuse('invalid_type');
     const user = await this.ensureUser(tx, app, item.user_id, time);
     const reason = await this.identify(tx, app, user, identity.identity, time, null);
     if (reason) return { status: 'refused', reason };

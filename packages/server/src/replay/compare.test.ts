@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { compare } from './compare.js';
 
-const user = (identity: string | null, events: string[] = [], properties = {}) => ({ userId: '1', identity, events, properties, sessions: 1 });
+const user = (identity: string | null, events: string[] = [], properties = {}) => ({
+  userId: '1',
+  identity,
+  events,
+  properties,
+  sessions: 1,
+});
 
 describe('compare (the replay verdict)', () => {
   it('passes a perfect match and fails each kind of difference', () => {
@@ -16,7 +22,17 @@ describe('compare (the replay verdict)', () => {
   });
   it('needs a one-to-one matching of users, not just each expected user found', () => {
     const actual = { name: 'x', users: [user(null, ['A']), user(null, ['A'])], rejected: [], lookups: [] };
-    expect(compare({ users: [{ identity: null, events: ['A'] }, { identity: null, events: ['B'] }] }, actual)).toHaveLength(1);
+    expect(
+      compare(
+        {
+          users: [
+            { identity: null, events: ['A'] },
+            { identity: null, events: ['B'] },
+          ],
+        },
+        actual,
+      ),
+    ).toHaveLength(1);
     expect(compare({ users: [{ identity: null }, { identity: null }] }, actual)).toEqual([]);
   });
   it('checks properties, sameAs, differsFrom and matches', () => {

@@ -45,11 +45,16 @@ export function compare(expect: Expect, result: Omit<ReplayResult, 'pass' | 'dif
       diffs.push(`lookup at step ${l.step}: no answer recorded`);
       continue;
     }
-    if ('value' in l && !same(got.value, l.value)) diffs.push(`lookup at step ${l.step}: expected ${JSON.stringify(l.value)}, got ${JSON.stringify(got.value)}`);
+    if ('value' in l && !same(got.value, l.value))
+      diffs.push(`lookup at step ${l.step}: expected ${JSON.stringify(l.value)}, got ${JSON.stringify(got.value)}`);
     if ('sameAs' in l && !same(got.value, answer(l.sameAs)?.value))
-      diffs.push(`lookup at step ${l.step}: expected the same as step ${l.sameAs} (${JSON.stringify(answer(l.sameAs)?.value)}), got ${JSON.stringify(got.value)}`);
+      diffs.push(
+        `lookup at step ${l.step}: expected the same as step ${l.sameAs} (${JSON.stringify(answer(l.sameAs)?.value)}), got ${JSON.stringify(got.value)}`,
+      );
     if ('differsFrom' in l && same(got.value, answer(l.differsFrom)?.value))
-      diffs.push(`lookup at step ${l.step}: expected a value other than step ${l.differsFrom}'s, got the same ${JSON.stringify(got.value)}`);
+      diffs.push(
+        `lookup at step ${l.step}: expected a value other than step ${l.differsFrom}'s, got the same ${JSON.stringify(got.value)}`,
+      );
     if ('matches' in l) {
       const ok = typeof got.value === 'string' && new RegExp(l.matches).test(got.value) && Number(got.value) <= 2 ** 53 - 1;
       if (!ok) diffs.push(`lookup at step ${l.step}: ${JSON.stringify(got.value)} does not match /${l.matches}/ (or exceeds 2^53-1)`);

@@ -1,9 +1,9 @@
 import { randomBytes, webcrypto } from 'node:crypto';
-import { type IdemClient, type KeyValueStore, type Message, type Outcome, type Reason, createClient } from '@idem/core';
+import { createClient, type IdemClient, type KeyValueStore, type Message, type Outcome, type Reason } from '@idem/core';
 import { ManualClock } from '../clock.js';
 import { startServer } from '../server.js';
-import type { ActualUser, ReplayResult, Scenario, Step } from './scenario.js';
 import { compare } from './compare.js';
+import type { ActualUser, ReplayResult, Scenario, Step } from './scenario.js';
 
 export const SCENARIO_START = Date.parse('2026-01-01T00:00:00Z');
 const APP = 'replay';
@@ -30,7 +30,16 @@ const random = (b: Uint32Array) => webcrypto.getRandomValues(b);
 export async function runScenario(scenario: Scenario, options: ReplayOptions = {}): Promise<ReplayResult> {
   const clock = new ManualClock(SCENARIO_START);
   const serverKey = randomBytes(24).toString('hex');
-  const server = await startServer({ port: 0, host: '127.0.0.1', db: options.db ?? ':memory:', freshDatabase: true, apps: [{ id: APP }], serverKey, clock, rateLimits: false });
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    db: options.db ?? ':memory:',
+    freshDatabase: true,
+    apps: [{ id: APP }],
+    serverKey,
+    clock,
+    rateLimits: false,
+  });
   try {
     const backend = serverApi(server.url, serverKey);
     const devices = new Map<string, Device>();
@@ -79,7 +88,8 @@ export async function runScenario(scenario: Scenario, options: ReplayOptions = {
         if (!res.ok || !body.results) throw new Error(`collector answered ${res.status}: ${JSON.stringify(body)}`);
         body.results.forEach((r, i) => {
           const step = messageStep.get(r.id ?? messages[i]?.id ?? '');
-          if (step !== undefined && (r.status === 'refused' || r.status === 'partial') && !rejected.has(step)) rejected.set(step, r.reason ?? 'invalid_message');
+          if (step !== undefined && (r.status === 'refused' || r.status === 'partial') && !rejected.has(step))
+            rejected.set(step, r.reason ?? 'invalid_message');
         });
       }
     };
@@ -100,7 +110,8 @@ export async function runScenario(scenario: Scenario, options: ReplayOptions = {
         const identity = step.identity;
         if (step.call === 'addUserProperties') refuse(i, await backend.addUserProperties({ identity, properties: step.properties }));
         else if (step.call === 'track') refuse(i, await backend.track({ identity, event: step.event, properties: step.properties }));
-        else if (step.call === 'identify') refuse(i, await backend.identify(device(String(step.device)).client.getUserId() as string, identity));
+        else if (step.call === 'identify')
+          refuse(i, await backend.identify(device(String(step.device)).client.getUserId() as string, identity));
         else throw new Error(`step ${i}: unknown server call ${step.call}`);
         return;
       }

@@ -47,7 +47,14 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new Error(`${file}: not JSON (${(e as Error).message})`);
   }
   const s = data as Scenario;
-  if (!s || typeof s !== 'object' || typeof s.name !== 'string' || !Array.isArray(s.steps) || typeof s.expect !== 'object' || s.expect === null)
+  if (
+    !s ||
+    typeof s !== 'object' ||
+    typeof s.name !== 'string' ||
+    !Array.isArray(s.steps) ||
+    typeof s.expect !== 'object' ||
+    s.expect === null
+  )
     throw new Error(`${file}: expected {name, steps: [...], expect: {...}}`);
   s.steps.forEach((step, i) => {
     if (!step || typeof step !== 'object' || typeof step.call !== 'string') throw new Error(`${file}: step ${i} has no "call"`);

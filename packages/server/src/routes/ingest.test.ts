@@ -16,11 +16,15 @@ async function snapshot() {
   return users;
 }
 
-const batch = (messages: unknown[], app = 'demo') => c.post('/api/v1/batch', { app_id: app, sent_at: '2026-06-01T12:00:00.000Z', messages });
+const batch = (messages: unknown[], app = 'demo') =>
+  c.post('/api/v1/batch', { app_id: app, sent_at: '2026-06-01T12:00:00.000Z', messages });
 
 describe('POST /api/v1/batch', () => {
   it('stores a batch and answers per message', async () => {
-    const r = await batch([message('pageview', { url: 'https://shop.example/?utm_source=news&utm_medium=email' }), message('track', { event: 'Signed Up', properties: { plan: 'Pro' } })]);
+    const r = await batch([
+      message('pageview', { url: 'https://shop.example/?utm_source=news&utm_medium=email' }),
+      message('track', { event: 'Signed Up', properties: { plan: 'Pro' } }),
+    ]);
     expect(r.status).toBe(200);
     expect(r.body.results.map((x: any) => x.status)).toEqual(['accepted', 'accepted']);
     const user = (await c.get('/api/v1/users/1001?app_id=demo')).body;
@@ -32,7 +36,11 @@ describe('POST /api/v1/batch', () => {
   });
 
   it('stores a retried batch once (idempotent by message id)', async () => {
-    const ms = [message('track', { event: 'A' }), message('identify', { identity: 'ann' }), message('user_properties', { properties: { plan: 'x' } })];
+    const ms = [
+      message('track', { event: 'A' }),
+      message('identify', { identity: 'ann' }),
+      message('user_properties', { properties: { plan: 'x' } }),
+    ];
     await batch(ms);
     const again = await batch(ms);
     expect(again.body.results.map((x: any) => x.status)).toEqual(['duplicate', 'duplicate', 'duplicate']);
@@ -63,7 +71,9 @@ describe('POST /api/v1/batch', () => {
     expect(user.properties.plan).toBe('Pro');
     expect(user.identity).toBeNull();
     const warnings = (await c.get('/api/v1/warnings?app_id=demo&user_id=1001')).body.warnings;
-    expect(warnings.map((w: any) => w.reason).sort()).toEqual(['blocklisted', 'empty', 'invalid_type', 'reserved_key', 'reserved_key', 'too_long'].sort());
+    expect(warnings.map((w: any) => w.reason).sort()).toEqual(
+      ['blocklisted', 'empty', 'invalid_type', 'reserved_key', 'reserved_key', 'too_long'].sort(),
+    );
   });
 
   it('refuses malformed messages without storing them', async () => {
@@ -110,50 +120,82 @@ describe('POST /api/v1/batch', () => {
       [{ app_id: 'demo', messages: Array.from({ length: 501 }, () => message('track', { event: 'x' })) }, 413, 'too_many_messages'],
       ['{"app_id":"demo","__proto__":{"polluted":true},"messages":[]}', 400, 'invalid_json'],
       ['{"app_id":"demo","messages":[{"type":"track","constructor":{"prototype":{"x":1}}}]}', 400, 'invalid_json'],
-      [JSON.stringify({ app_id: 'demo', messages: [message('track', { event: 'x', properties: { big: 'x'.repeat(1_100_000) } })] }), 413, 'body_too_large'],
+      [
+        JSON.stringify({ app_id: 'demo', messages: [message('track', { event: 'x', properties: { big: 'x'.repeat(1_100_000) } })] }),
+        413,
+        'body_too_large',
+      ],
     ];
     for (const [body, status, code] of cases) {
       const r = await c.post('/api/v1/batch', body);
       expect([r.status, r.body?.error?.code], JSON.stringify(body).slice(0, 80)).toEqual([status, code]);
       expect(typeof r.body.error.message).toBe('string');
     }
-    const wrongType = await fetch(`${c.url}/api/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<a/>' });
+    const wrongType = await fetch(`${c.url}/api/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<a/>',
+    });
     expect(wrongType.status).toBe(415);
     expect(({} as any).polluted).toBeUndefined();
     expect(await snapshot()).toEqual(before);
   });
 
   it('accepts sendBeacon text/plain bodies', async () => {
-    const r = await c.post('/api/v1/batch', JSON.stringify({ app_id: 'demo', messages: [message('track', { event: 'beacon' })] }), { 'content-type': 'text/plain;charset=UTF-8' });
+    const r = await c.post('/api/v1/batch', JSON.stringify({ app_id: 'demo', messages: [message('track', { event: 'beacon' })] }), {
+      'content-type': 'text/plain;charset=UTF-8',
+    });
     expect(r.body.results[0].status).toBe('accepted');
   });
 
   it('corrects message times by the client clock skew', async () => {
     // The client's clock is one hour behind the collector's.
-    await c.post('/api/v1/batch', { app_id: 'demo', sent_at: '2026-06-01T11:00:00.000Z', messages: [message('track', { event: 'x' }, '2026-06-01T10:59:00.000Z')] });
+    await c.post('/api/v1/batch', {
+      app_id: 'demo',
+      sent_at: '2026-06-01T11:00:00.000Z',
+      messages: [message('track', { event: 'x' }, '2026-06-01T10:59:00.000Z')],
+    });
     const events = (await c.get('/api/v1/users/1001/events?app_id=demo')).body.events;
     expect(events[0].time).toBe('2026-06-01T11:59:00.000Z');
   });
 
   it('limits origins when the app lists them, and answers preflight', async () => {
-    const ok = await c.post('/api/v1/batch', { app_id: 'locked', messages: [message('track', { event: 'x' })] }, { origin: 'https://shop.example' });
+    const ok = await c.post(
+      '/api/v1/batch',
+      { app_id: 'locked', messages: [message('track', { event: 'x' })] },
+      { origin: 'https://shop.example' },
+    );
     expect(ok.status).toBe(200);
-    const denied = await c.post('/api/v1/batch', { app_id: 'locked', messages: [message('track', { event: 'x' })] }, { origin: 'https://evil.example' });
+    const denied = await c.post(
+      '/api/v1/batch',
+      { app_id: 'locked', messages: [message('track', { event: 'x' })] },
+      { origin: 'https://evil.example' },
+    );
     expect([denied.status, denied.body.error.code]).toEqual([403, 'origin_not_allowed']);
-    const pre = await fetch(`${c.url}/api/v1/batch`, { method: 'OPTIONS', headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' } });
+    const pre = await fetch(`${c.url}/api/v1/batch`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('https://shop.example');
   });
 
   it('needs no key (the app id is public) and sets security headers', async () => {
-    const res = await fetch(`${c.url}/api/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: 'demo', messages: [message('track', { event: 'x' })] }) });
+    const res = await fetch(`${c.url}/api/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ app_id: 'demo', messages: [message('track', { event: 'x' })] }),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('merges by identify and never rewrites events (R5)', async () => {
     await batch([message('track', { event: 'laptop', user_id: '1' }), message('identify', { user_id: '1', identity: 'ann' })]);
-    await batch([message('track', { event: 'phone', user_id: '2', session_id: '88' }), message('identify', { user_id: '2', session_id: '88', identity: 'ann' })]);
+    await batch([
+      message('track', { event: 'phone', user_id: '2', session_id: '88' }),
+      message('identify', { user_id: '2', session_id: '88', identity: 'ann' }),
+    ]);
     const user = (await c.get('/api/v1/users/2?app_id=demo')).body;
     expect(user.user_id).toBe('1');
     expect(user.merged_user_ids).toEqual(['2']);
@@ -166,7 +208,10 @@ describe('POST /api/v1/batch', () => {
   });
 
   it('keeps the earliest Initial properties across merged users (R11, R17)', async () => {
-    await batch([message('pageview', { user_id: '5', url: 'https://a.example/late', time: '2026-06-01T11:00:00.000Z' }), message('identify', { user_id: '5', identity: 'kim' })]);
+    await batch([
+      message('pageview', { user_id: '5', url: 'https://a.example/late', time: '2026-06-01T11:00:00.000Z' }),
+      message('identify', { user_id: '5', identity: 'kim' }),
+    ]);
     await batch([
       message('pageview', { user_id: '6', session_id: '9', url: 'https://a.example/early?gclid=1', time: '2026-06-01T10:00:00.000Z' }),
       message('identify', { user_id: '6', session_id: '9', identity: 'kim' }),

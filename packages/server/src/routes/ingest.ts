@@ -7,7 +7,8 @@ export function registerIngest(fastify: FastifyInstance): void {
   const cors = (req: FastifyRequest, reply: FastifyReply, allowed: string[] | undefined) => {
     const origin = req.headers.origin;
     if (!origin) return;
-    if (allowed && allowed.length > 0 && !allowed.includes(origin)) throw new ApiError(403, 'origin_not_allowed', `origin ${origin} may not send to this app`);
+    if (allowed && allowed.length > 0 && !allowed.includes(origin))
+      throw new ApiError(403, 'origin_not_allowed', `origin ${origin} may not send to this app`);
     reply.header('Access-Control-Allow-Origin', origin);
     reply.header('Vary', 'Origin');
   };
@@ -27,14 +28,19 @@ export function registerIngest(fastify: FastifyInstance): void {
 
   fastify.post('/api/v1/batch', { bodyLimit: 1024 * 1024 }, async (req, reply) => {
     const body = req.body as Record<string, unknown> | null;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'invalid_request', 'expected a JSON object {app_id, messages}');
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw new ApiError(400, 'invalid_request', 'expected a JSON object {app_id, messages}');
     const app = fastify.idem.app(body.app_id);
     cors(req, reply, app.allowedOrigins);
     const messages = body.messages;
     if (!Array.isArray(messages) || messages.length === 0) throw new ApiError(400, 'invalid_request', 'messages must be a non-empty array');
-    if (messages.length > MAX_BATCH_MESSAGES) throw new ApiError(413, 'too_many_messages', `at most ${MAX_BATCH_MESSAGES} messages per batch`);
+    if (messages.length > MAX_BATCH_MESSAGES)
+      throw new ApiError(413, 'too_many_messages', `at most ${MAX_BATCH_MESSAGES} messages per batch`);
     const sentAt = typeof body.sent_at === 'string' ? body.sent_at : undefined;
-    const results = await fastify.idem.engine.ingest(app.id, messages, { userAgent: req.headers['user-agent'], ...(sentAt ? { sentAt } : {}) });
+    const results = await fastify.idem.engine.ingest(app.id, messages, {
+      userAgent: req.headers['user-agent'],
+      ...(sentAt ? { sentAt } : {}),
+    });
     return { results };
   });
 }

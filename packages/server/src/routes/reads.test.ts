@@ -10,11 +10,16 @@ beforeAll(async () => {
   for (let i = 0; i < 30; i++) {
     const t = new Date(Date.parse('2026-05-01T00:00:00Z') + i * 3600_000).toISOString();
     const messages: unknown[] = [message('pageview', { user_id: String(500 + i), session_id: '1', url: 'https://x.example/', time: t })];
-    messages.push(message('user_properties', { user_id: String(500 + i), properties: { plan: i % 3 === 0 ? 'Growth' : 'Startup', seats: i }, time: t }));
+    messages.push(
+      message('user_properties', { user_id: String(500 + i), properties: { plan: i % 3 === 0 ? 'Growth' : 'Startup', seats: i }, time: t }),
+    );
     if (i < 10) messages.push(message('track', { user_id: String(500 + i), session_id: '1', event: 'Signed Up', time: t }));
     await c.post('/api/v1/batch', { app_id: 'demo', messages });
   }
-  await c.post('/api/v1/batch', { app_id: 'demo', messages: [message('identify', { user_id: '500', session_id: '1', identity: 'alice@example.com' })] });
+  await c.post('/api/v1/batch', {
+    app_id: 'demo',
+    messages: [message('identify', { user_id: '500', session_id: '1', identity: 'alice@example.com' })],
+  });
 });
 afterAll(() => c.close());
 
@@ -68,7 +73,9 @@ describe('read API', () => {
   });
 
   it('charts users over time by first seen', async () => {
-    const r = (await c.get('/api/v1/charts/timeseries?app_id=demo&property=plan&interval=day&from=2026-04-30T00:00:00Z&to=2026-06-02T00:00:00Z')).body.rows;
+    const r = (
+      await c.get('/api/v1/charts/timeseries?app_id=demo&property=plan&interval=day&from=2026-04-30T00:00:00Z&to=2026-06-02T00:00:00Z')
+    ).body.rows;
     const total = r.reduce((n: number, x: any) => n + x.users, 0);
     expect(total).toBe(30);
     expect(r[0]).toEqual({ bucket: '2026-05-01', value: 'Startup', users: 16 });

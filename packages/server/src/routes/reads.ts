@@ -23,7 +23,16 @@ export function userJson(u: UserSummary) {
 }
 
 export function eventJson(e: EventRow) {
-  return { id: e.id, user_id: e.userId, session_id: e.sessionId, type: e.type, event: e.name, properties: e.properties, time: formatTime(e.time), url: e.url };
+  return {
+    id: e.id,
+    user_id: e.userId,
+    session_id: e.sessionId,
+    type: e.type,
+    event: e.name,
+    properties: e.properties,
+    time: formatTime(e.time),
+    url: e.url,
+  };
 }
 
 function one(q: Query, key: string): string | undefined {
@@ -113,7 +122,14 @@ export function registerReads(fastify: FastifyInstance): void {
     }
     const rows = await storage().warnings(app, { ...(userIds ? { userIds } : {}), limit: int(q, 'limit', 100, 1000) });
     return {
-      warnings: rows.map((w) => ({ message_id: w.messageId, user_id: w.userId, identity: w.identity, reason: w.reason, detail: w.detail, time: formatTime(w.time) })),
+      warnings: rows.map((w) => ({
+        message_id: w.messageId,
+        user_id: w.userId,
+        identity: w.identity,
+        reason: w.reason,
+        detail: w.detail,
+        time: formatTime(w.time),
+      })),
     };
   });
 
@@ -126,7 +142,12 @@ export function registerReads(fastify: FastifyInstance): void {
     const { app, q } = auth(req);
     const property = one(q, 'property');
     if (!property) throw new ApiError(400, 'invalid_request', 'property is required');
-    const rows = await storage().breakdown(app, { property, event: one(q, 'event') || null, filters: filters(q), limit: int(q, 'limit', 50, 500) });
+    const rows = await storage().breakdown(app, {
+      property,
+      event: one(q, 'event') || null,
+      filters: filters(q),
+      limit: int(q, 'limit', 50, 500),
+    });
     return { property, rows };
   });
 

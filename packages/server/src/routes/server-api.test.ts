@@ -5,7 +5,12 @@ type C = Awaited<ReturnType<typeof testCollector>>;
 let c: C;
 beforeEach(async () => {
   c = await testCollector({
-    apps: ['demo', { id: 'heapish', heapCompat: true }, { id: 'own', serverKey: 'own-key-0123456789' }, { id: 'limited', rateLimit: { max: 3, windowMs: 30_000 } }],
+    apps: [
+      'demo',
+      { id: 'heapish', heapCompat: true },
+      { id: 'own', serverKey: 'own-key-0123456789' },
+      { id: 'limited', rateLimit: { max: 3, windowMs: 30_000 } },
+    ],
     rateLimits: true,
   });
 });
@@ -15,7 +20,11 @@ const byIdentity = async (identity: string) => (await c.get(`/api/v1/users?app_i
 
 describe('POST /api/add_user_properties', () => {
   it('creates an identified user with no events for a new identity (R12)', async () => {
-    const r = await c.post('/api/add_user_properties', { app_id: 'demo', identity: ' crm-1 ', properties: { plan: 'Enterprise', company: { size: 40 }, email: 'a@b.co' } });
+    const r = await c.post('/api/add_user_properties', {
+      app_id: 'demo',
+      identity: ' crm-1 ',
+      properties: { plan: 'Enterprise', company: { size: 40 }, email: 'a@b.co' },
+    });
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('accepted');
     const user = await byIdentity('crm-1');
@@ -45,7 +54,11 @@ describe('POST /api/add_user_properties', () => {
   });
 
   it('applies good keys and reports the bad ones (partial)', async () => {
-    const r = await c.post('/api/add_user_properties', { app_id: 'demo', identity: 'p1', properties: { plan: 'Pro', user_id: 'x', list: [1] } });
+    const r = await c.post('/api/add_user_properties', {
+      app_id: 'demo',
+      identity: 'p1',
+      properties: { plan: 'Pro', user_id: 'x', list: [1] },
+    });
     expect(r.body.status).toBe('partial');
     expect(r.body.refused_keys).toEqual([
       { key: 'user_id', reason: 'reserved_key' },
@@ -55,15 +68,30 @@ describe('POST /api/add_user_properties', () => {
   });
 
   it('keeps the latest value by message time, not arrival (R11)', async () => {
-    await c.post('/api/add_user_properties', { app_id: 'demo', identity: 'lw', properties: { plan: 'new' }, timestamp: '2026-06-01T11:00:00Z' });
-    await c.post('/api/add_user_properties', { app_id: 'demo', identity: 'lw', properties: { plan: 'old' }, timestamp: '2026-06-01T10:00:00Z' });
+    await c.post('/api/add_user_properties', {
+      app_id: 'demo',
+      identity: 'lw',
+      properties: { plan: 'new' },
+      timestamp: '2026-06-01T11:00:00Z',
+    });
+    await c.post('/api/add_user_properties', {
+      app_id: 'demo',
+      identity: 'lw',
+      properties: { plan: 'old' },
+      timestamp: '2026-06-01T10:00:00Z',
+    });
     expect((await byIdentity('lw')).properties.plan).toBe('new');
   });
 
   it('bulk: good items applied, bad ones refused with their reason', async () => {
     const r = await c.post('/api/add_user_properties', {
       app_id: 'demo',
-      users: [{ identity: 'b1', properties: { plan: 'A' } }, { identity: 'null', properties: { plan: 'B' } }, 'junk', { identity: 'b2', properties: { plan: 'C' } }],
+      users: [
+        { identity: 'b1', properties: { plan: 'A' } },
+        { identity: 'null', properties: { plan: 'B' } },
+        'junk',
+        { identity: 'b2', properties: { plan: 'C' } },
+      ],
     });
     expect(r.status).toBe(200);
     expect(r.body.results.map((x: any) => [x.index, x.status, x.reason])).toEqual([
@@ -72,14 +100,19 @@ describe('POST /api/add_user_properties', () => {
       [2, 'refused', 'invalid_message'],
       [3, 'accepted', undefined],
     ]);
-    const over = await c.post('/api/add_user_properties', { app_id: 'demo', users: Array.from({ length: 1001 }, (_, i) => ({ identity: `u${i}`, properties: {} })) });
+    const over = await c.post('/api/add_user_properties', {
+      app_id: 'demo',
+      users: Array.from({ length: 1001 }, (_, i) => ({ identity: `u${i}`, properties: {} })),
+    });
     expect([over.status, over.body.error.code]).toEqual([413, 'too_many_items']);
   });
 });
 
 describe('POST /api/track', () => {
   it('tracks by identity, creating the user, and by user id (R13)', async () => {
-    expect((await c.post('/api/track', { app_id: 'demo', identity: 'crm-9', event: 'Invoice Paid', properties: { amount: 10 } })).body.status).toBe('accepted');
+    expect(
+      (await c.post('/api/track', { app_id: 'demo', identity: 'crm-9', event: 'Invoice Paid', properties: { amount: 10 } })).body.status,
+    ).toBe('accepted');
     expect((await c.post('/api/track', { app_id: 'demo', user_id: '4242', event: 'Server Event' })).body.status).toBe('accepted');
     const u = await byIdentity('crm-9');
     const events = (await c.get(`/api/v1/users/${u.user_id}/events?app_id=demo`)).body.events;
@@ -114,14 +147,23 @@ describe('POST /api/track', () => {
   });
 
   it('bulk track answers per item', async () => {
-    const r = await c.post('/api/track', { app_id: 'demo', events: [{ identity: 'a', event: 'one' }, { identity: 'a', event: '' }] });
+    const r = await c.post('/api/track', {
+      app_id: 'demo',
+      events: [
+        { identity: 'a', event: 'one' },
+        { identity: 'a', event: '' },
+      ],
+    });
     expect(r.body.results.map((x: any) => x.status)).toEqual(['accepted', 'refused']);
   });
 });
 
 describe('POST /api/v1/identify (R14)', () => {
   it('identifies a device user id, merges into an existing identity, and refuses a conflicting one', async () => {
-    await c.post('/api/v1/batch', { app_id: 'demo', messages: [message('track', { user_id: '10', event: 'a' }), message('track', { user_id: '11', session_id: '3', event: 'b' })] });
+    await c.post('/api/v1/batch', {
+      app_id: 'demo',
+      messages: [message('track', { user_id: '10', event: 'a' }), message('track', { user_id: '11', session_id: '3', event: 'b' })],
+    });
     expect((await c.post('/api/v1/identify', { app_id: 'demo', user_id: '10', identity: 'zed' })).body.status).toBe('accepted');
     const merged = await c.post('/api/v1/identify', { app_id: 'demo', user_id: '11', identity: 'zed' });
     expect(merged.body).toMatchObject({ status: 'accepted', user_id: '10' });
@@ -133,7 +175,8 @@ describe('POST /api/v1/identify (R14)', () => {
   });
 
   it('counts server identifies in the merge cap (R9)', async () => {
-    for (let i = 0; i < 10; i++) expect((await c.post('/api/v1/identify', { app_id: 'demo', user_id: String(100 + i), identity: 'shared' })).status).toBe(200);
+    for (let i = 0; i < 10; i++)
+      expect((await c.post('/api/v1/identify', { app_id: 'demo', user_id: String(100 + i), identity: 'shared' })).status).toBe(200);
     const eleventh = await c.post('/api/v1/identify', { app_id: 'demo', user_id: '200', identity: 'shared' });
     expect([eleventh.status, eleventh.body.error.code]).toEqual([409, 'merge_cap']);
     expect((await c.get('/api/v1/users/200?app_id=demo')).body.identity).toBeNull();
@@ -143,7 +186,8 @@ describe('POST /api/v1/identify (R14)', () => {
 
   it('does not count a server-created user in the cap', async () => {
     await c.post('/api/add_user_properties', { app_id: 'demo', identity: 'crm', properties: { a: 1 } });
-    for (let i = 0; i < 10; i++) expect((await c.post('/api/v1/identify', { app_id: 'demo', user_id: String(300 + i), identity: 'crm' })).status).toBe(200);
+    for (let i = 0; i < 10; i++)
+      expect((await c.post('/api/v1/identify', { app_id: 'demo', user_id: String(300 + i), identity: 'crm' })).status).toBe(200);
     expect((await byIdentity('crm')).merged_user_ids).toHaveLength(10);
   });
 
@@ -163,14 +207,22 @@ describe('keys and limits', () => {
     expect([wrong.status, wrong.body.error.code]).toEqual([401, 'wrong_key']);
     const own = await c.post('/api/track', { app_id: 'own', identity: 'k', event: 'x' }, { authorization: 'Bearer own-key-0123456789' });
     expect(own.status).toBe(200);
-    const ownElsewhere = await c.post('/api/track', { app_id: 'demo', identity: 'k', event: 'x' }, { authorization: 'Bearer own-key-0123456789' });
+    const ownElsewhere = await c.post(
+      '/api/track',
+      { app_id: 'demo', identity: 'k', event: 'x' },
+      { authorization: 'Bearer own-key-0123456789' },
+    );
     expect(ownElsewhere.status).toBe(401);
     const read = await c.get('/api/v1/users?app_id=demo', false);
     expect(read.status).toBe(401);
   });
 
   it('accepts app_id alone on server endpoints only for Heap-compatible apps', async () => {
-    const r = await fetch(`${c.url}/api/track`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: 'heapish', identity: 'h', event: 'x' }) });
+    const r = await fetch(`${c.url}/api/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ app_id: 'heapish', identity: 'h', event: 'x' }),
+    });
     expect(r.status).toBe(200);
     const read = await fetch(`${c.url}/api/v1/users?app_id=heapish`);
     expect(read.status).toBe(401);

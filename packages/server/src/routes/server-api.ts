@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireKey } from '../auth.js';
-import type { ItemResult } from '../engine/engine.js';
-import type { Engine } from '../engine/engine.js';
+import type { Engine, ItemResult } from '../engine/engine.js';
 import { ApiError } from '../errors.js';
 import type { Tx } from '../storage/types.js';
 
@@ -42,7 +41,12 @@ export function registerServerApi(fastify: FastifyInstance): void {
         return { results };
       }
       const result = await engine.storage.transaction((tx) => handler(engine, tx, app.id, body));
-      if (result.status === 'refused') throw new ApiError(singleStatus(result.reason ?? 'invalid_message'), result.reason ?? 'invalid_message', refusalMessage(result.reason));
+      if (result.status === 'refused')
+        throw new ApiError(
+          singleStatus(result.reason ?? 'invalid_message'),
+          result.reason ?? 'invalid_message',
+          refusalMessage(result.reason),
+        );
       return result;
     });
   };

@@ -1,5 +1,5 @@
-import type { Storage } from './types.js';
 import { openSqliteStorage } from './sqlite/sqlite-storage.js';
+import type { Storage } from './types.js';
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);

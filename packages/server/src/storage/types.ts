@@ -60,7 +60,12 @@ export interface Tx {
    */
   linkMerge(app: string, from: string, into: string, time: number, messageId: string | null): Promise<void>;
   /** Moves the per-root summaries (current properties, event counts, seen times) of `from` into `into`. */
-  foldSummaries(app: string, from: string, into: string, pick: (key: string, a: StoredProperty, b: StoredProperty) => StoredProperty): Promise<void>;
+  foldSummaries(
+    app: string,
+    from: string,
+    into: string,
+    pick: (key: string, a: StoredProperty, b: StoredProperty) => StoredProperty,
+  ): Promise<void>;
   /** Stores an event; false when an event with this id exists already (a retry). */
   insertEvent(app: string, rootId: string, event: EventRow): Promise<boolean>;
   /** Records a non-event message id; false when it was seen before (a retry). */

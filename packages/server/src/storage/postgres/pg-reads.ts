@@ -7,7 +7,17 @@ import { parseValue, toUser, USER_COLUMNS } from './pg-tx.js';
 type Row = Record<string, unknown>;
 type Reads = Pick<
   Storage,
-  'getUser' | 'getUserByIdentity' | 'summary' | 'listUsers' | 'allRootIds' | 'events' | 'warnings' | 'propertyKeys' | 'eventNames' | 'breakdown' | 'timeseries'
+  | 'getUser'
+  | 'getUserByIdentity'
+  | 'summary'
+  | 'listUsers'
+  | 'allRootIds'
+  | 'events'
+  | 'warnings'
+  | 'propertyKeys'
+  | 'eventNames'
+  | 'breakdown'
+  | 'timeseries'
 >;
 
 /** Numbered parameters for a query built piece by piece. */
@@ -62,7 +72,16 @@ export function pgReads(pool: Pool): Reads {
     const byId = new Map<string, UserSummary>();
     for (const r of roots) {
       const u = toUser(r);
-      if (u) byId.set(u.userId, { userId: u.userId, identity: u.identity, firstSeen: u.firstSeen, lastSeen: u.lastSeen, properties: {}, mergedUserIds: [], sessions: 0 });
+      if (u)
+        byId.set(u.userId, {
+          userId: u.userId,
+          identity: u.identity,
+          firstSeen: u.firstSeen,
+          lastSeen: u.lastSeen,
+          properties: {},
+          mergedUserIds: [],
+          sessions: 0,
+        });
     }
     for (const r of props) {
       const s = byId.get(r.root_id as string);
@@ -81,7 +100,9 @@ export function pgReads(pool: Pool): Reads {
       return toUser((await rows(`SELECT ${USER_COLUMNS} FROM users WHERE app_id = $1 AND user_id = $2`, [app, userId], 'idem_r_user'))[0]);
     },
     async getUserByIdentity(app, identity) {
-      return toUser((await rows(`SELECT ${USER_COLUMNS} FROM users WHERE app_id = $1 AND identity = $2`, [app, identity], 'idem_r_identity'))[0]);
+      return toUser(
+        (await rows(`SELECT ${USER_COLUMNS} FROM users WHERE app_id = $1 AND identity = $2`, [app, identity], 'idem_r_identity'))[0],
+      );
     },
     async summary(app, rootId) {
       return (await summaries(app, [rootId]))[0] ?? null;
@@ -109,13 +130,19 @@ export function pgReads(pool: Pool): Reads {
       );
       const last = page[page.length - 1];
       const nextCursor =
-        found.length > query.limit && last ? encodeCursor({ lastSeen: (last.last_seen as number | null) ?? -1, userId: last.user_id as string }) : null;
+        found.length > query.limit && last
+          ? encodeCursor({ lastSeen: (last.last_seen as number | null) ?? -1, userId: last.user_id as string })
+          : null;
       return { users, nextCursor };
     },
     async allRootIds(app) {
-      return (await rows('SELECT user_id FROM users WHERE app_id = $1 AND user_id = root_id ORDER BY created_at, user_id', [app], 'idem_r_all_roots')).map(
-        (r) => r.user_id as string,
-      );
+      return (
+        await rows(
+          'SELECT user_id FROM users WHERE app_id = $1 AND user_id = root_id ORDER BY created_at, user_id',
+          [app],
+          'idem_r_all_roots',
+        )
+      ).map((r) => r.user_id as string);
     },
     async events(app, rootId, limit) {
       const found = await rows(
@@ -154,15 +181,20 @@ export function pgReads(pool: Pool): Reads {
       }));
     },
     async propertyKeys(app) {
-      return (await rows('SELECT DISTINCT key FROM user_props WHERE app_id = $1 ORDER BY key', [app], 'idem_r_keys')).map((r) => r.key as string);
+      return (await rows('SELECT DISTINCT key FROM user_props WHERE app_id = $1 ORDER BY key', [app], 'idem_r_keys')).map(
+        (r) => r.key as string,
+      );
     },
     async eventNames(app) {
-      return (await rows('SELECT DISTINCT name FROM user_event_counts WHERE app_id = $1 ORDER BY name', [app], 'idem_r_names')).map((r) => r.name as string);
+      return (await rows('SELECT DISTINCT name FROM user_event_counts WHERE app_id = $1 ORDER BY name', [app], 'idem_r_names')).map(
+        (r) => r.name as string,
+      );
     },
     async breakdown(app, query: BreakdownQuery) {
       const p = new Params();
       let sql = 'SELECT p.value AS value, count(*) AS users FROM user_props p';
-      if (query.event) sql += ` JOIN user_event_counts c ON c.app_id = p.app_id AND c.root_id = p.root_id AND c.name = ${p.add(query.event)}`;
+      if (query.event)
+        sql += ` JOIN user_event_counts c ON c.app_id = p.app_id AND c.root_id = p.root_id AND c.name = ${p.add(query.event)}`;
       sql += ` WHERE p.app_id = ${p.add(app)} AND p.key = ${p.add(query.property)}`;
       sql += filterSql(app, query.filters, 'p.root_id', p);
       sql += ` GROUP BY p.value ORDER BY users DESC, p.value LIMIT ${p.add(query.limit ?? 50)}`;
@@ -173,11 +205,16 @@ export function pgReads(pool: Pool): Reads {
       const ts = "(to_timestamp(u.first_seen / 1000) AT TIME ZONE 'UTC')";
       let sql = `SELECT ${bucketSql(query.interval, ts)} AS bucket, p.value AS value, count(*) AS users
         FROM user_props p JOIN users u ON u.app_id = p.app_id AND u.user_id = p.root_id`;
-      if (query.event) sql += ` JOIN user_event_counts c ON c.app_id = p.app_id AND c.root_id = p.root_id AND c.name = ${p.add(query.event)}`;
+      if (query.event)
+        sql += ` JOIN user_event_counts c ON c.app_id = p.app_id AND c.root_id = p.root_id AND c.name = ${p.add(query.event)}`;
       sql += ` WHERE p.app_id = ${p.add(app)} AND p.key = ${p.add(query.property)} AND u.first_seen >= ${p.add(query.from)} AND u.first_seen < ${p.add(query.to)}`;
       sql += filterSql(app, query.filters, 'p.root_id', p);
       sql += ' GROUP BY bucket, p.value ORDER BY bucket, users DESC';
-      return (await rows(sql, p.values)).map((r) => ({ bucket: r.bucket as string, value: String(parseValue(r.value)), users: r.users as number }));
+      return (await rows(sql, p.values)).map((r) => ({
+        bucket: r.bucket as string,
+        value: String(parseValue(r.value)),
+        users: r.users as number,
+      }));
     },
   };
 }

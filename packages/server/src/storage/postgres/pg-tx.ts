@@ -19,7 +19,12 @@ export const toUser = (r: Row | undefined): UserRow | null =>
     : null;
 
 export const parseValue = (text: unknown): PropertyValue => JSON.parse(text as string) as PropertyValue;
-const toProp = (r: Row): StoredProperty => ({ key: r.key as string, value: parseValue(r.value), time: r.time as number, seq: r.seq as number });
+const toProp = (r: Row): StoredProperty => ({
+  key: r.key as string,
+  value: parseValue(r.value),
+  time: r.time as number,
+  seq: r.seq as number,
+});
 
 /** Advisory lock classes (the first key of the two-key form), so identities and user ids never share a key. */
 export const LOCK_IDENTITY = 1;
@@ -104,8 +109,16 @@ export class PgTx implements Tx {
       messageId,
     ]);
   }
-  async foldSummaries(app: string, from: string, into: string, pick: (key: string, a: StoredProperty, b: StoredProperty) => StoredProperty) {
-    const props = await this.q('idem_props_of', 'SELECT key, value, time, seq FROM user_props WHERE app_id = $1 AND root_id = $2', [app, from]);
+  async foldSummaries(
+    app: string,
+    from: string,
+    into: string,
+    pick: (key: string, a: StoredProperty, b: StoredProperty) => StoredProperty,
+  ) {
+    const props = await this.q('idem_props_of', 'SELECT key, value, time, seq FROM user_props WHERE app_id = $1 AND root_id = $2', [
+      app,
+      from,
+    ]);
     for (const row of props.rows) {
       const incoming = toProp(row);
       const existing = await this.getCurrentProperty(app, into, incoming.key);
@@ -154,11 +167,11 @@ export class PgTx implements Tx {
     return r.rows[0]?.seq as number;
   }
   async getCurrentProperty(app: string, rootId: string, key: string) {
-    const r = await this.q('idem_get_prop', 'SELECT key, value, time, seq FROM user_props WHERE app_id = $1 AND root_id = $2 AND key = $3', [
-      app,
-      rootId,
-      key,
-    ]);
+    const r = await this.q(
+      'idem_get_prop',
+      'SELECT key, value, time, seq FROM user_props WHERE app_id = $1 AND root_id = $2 AND key = $3',
+      [app, rootId, key],
+    );
     return r.rows[0] ? toProp(r.rows[0]) : null;
   }
   async setCurrentProperty(app: string, rootId: string, p: StoredProperty) {

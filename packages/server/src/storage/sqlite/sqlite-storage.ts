@@ -1,5 +1,6 @@
 import type { PropertyValue } from '@idem/core';
 import Database from 'better-sqlite3';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import type {
   BreakdownQuery,
   EventRow,
@@ -12,7 +13,6 @@ import type {
   UserSummary,
   WarningRow,
 } from '../types.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
 
 type Row = Record<string, unknown>;
@@ -101,7 +101,12 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
   };
 
   const parseValue = (text: unknown): PropertyValue => JSON.parse(text as string) as PropertyValue;
-  const toProp = (r: Row): StoredProperty => ({ key: r.key as string, value: parseValue(r.value), time: r.time as number, seq: r.seq as number });
+  const toProp = (r: Row): StoredProperty => ({
+    key: r.key as string,
+    value: parseValue(r.value),
+    time: r.time as number,
+    seq: r.seq as number,
+  });
 
   const tx: Tx = {
     async getUser(app, userId) {
@@ -247,7 +252,9 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       const users = (await Promise.all(page.map((r) => summary(app, r.user_id as string)))).filter((u): u is UserSummary => !!u);
       const last = page[page.length - 1];
       const nextCursor =
-        rows.length > query.limit && last ? encodeCursor({ lastSeen: (last.last_seen as number | null) ?? -1, userId: last.user_id as string }) : null;
+        rows.length > query.limit && last
+          ? encodeCursor({ lastSeen: (last.last_seen as number | null) ?? -1, userId: last.user_id as string })
+          : null;
       return { users, nextCursor };
     },
     async allRootIds(app) {
