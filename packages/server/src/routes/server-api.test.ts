@@ -234,6 +234,14 @@ describe('keys and limits', () => {
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
   });
 
+  it('rate-limits single calls per identity: 30 per 30 s, as Heap', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) statuses.push((await c.post('/api/track', { app_id: 'demo', identity: 'busy', event: 'x' })).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(30);
+    expect(statuses.slice(30)).toEqual([429, 429]);
+    expect((await c.post('/api/track', { app_id: 'demo', identity: 'calm', event: 'x' })).status).toBe(200);
+  });
+
   it('answers unknown routes and methods with a JSON error', async () => {
     const r = await c.get('/api/v1/nothing');
     expect([r.status, r.body.error.code]).toEqual([404, 'not_found']);

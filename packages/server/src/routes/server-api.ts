@@ -5,6 +5,7 @@ import { ApiError } from '../errors.js';
 import type { Tx } from '../storage/types.js';
 
 export const MAX_BULK_ITEMS = 1000;
+export const IDENTITY_LIMIT = { max: 30, windowMs: 30_000 };
 
 type Handler = (engine: Engine, tx: Tx, app: string, item: Record<string, unknown>) => Promise<ItemResult>;
 
@@ -25,6 +26,8 @@ export function registerServerApi(fastify: FastifyInstance): void {
       const app = fastify.idem.app(body.app_id);
       requireKey(req.headers.authorization, fastify.idem.serverKey, app, true);
       if (app.rateLimit) fastify.idem.limiter.check(`app:${app.id}`, app.rateLimit.max, app.rateLimit.windowMs);
+      // Heap's limit: 30 requests per 30 s per identity, so one runaway backend loop cannot flood a profile.
+      if (typeof body.identity === 'string') fastify.idem.limiter.check(`identity:${app.id}:${body.identity}`, IDENTITY_LIMIT.max, IDENTITY_LIMIT.windowMs);
       const { engine } = fastify.idem;
       if (bulkKey && body[bulkKey] !== undefined) {
         const items = body[bulkKey];
