@@ -3,16 +3,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JSDOM } from 'jsdom';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { snippet } from './snippet.js';
 import { startTestCollector, type TestCollector } from './test-collector.js';
 
 // The script-tag build as a page gets it: the README's snippet first, then dist/idem.min.js.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = () => readFileSync(join(root, 'dist/idem.min.js'), 'utf8');
-const snippet = readFileSync(join(root, 'snippet.js'), 'utf8').trim();
+
 const dom = (globalThis as unknown as { jsdom: JSDOM }).jsdom;
-// biome-ignore lint/suspicious/noExplicitAny: the globals a page script sees
-const w = window as any;
-const run = (code: string) => (0, eval)(code);
+const w = window as unknown as Record<string, any>;
+/** Runs a script in the page's global scope, as a <script> tag would. */
+const run = (code: string) => new Function(code)();
 let collector: TestCollector;
 
 beforeAll(async () => {

@@ -1,3 +1,4 @@
+/* biome-ignore-all lint/suspicious/noDocumentCookie: the tests write cookies the way a server or another script would. */
 import { decodeState, encodeState, STATE_KEY } from '@idem/core';
 import type { JSDOM } from 'jsdom';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
