@@ -8,6 +8,7 @@ export * from './pageview.js';
 export * from './properties.js';
 export * from './schemas.js';
 export * from './session.js';
+export * from './signature.js';
 export * from './state-format.js';
 export * from './time.js';
 export * from './wire.js';

@@ -120,3 +120,15 @@ describe('IdemServer (@idem/node)', () => {
     expect(() => new IdemServer({ endpoint: 'http://x', appId: 'demo', serverKey: '' })).toThrow(/serverKey/);
   });
 });
+
+describe('signIdentity', () => {
+  it('signs the trimmed identity with HMAC-SHA256 over core payload, and refuses bad input', async () => {
+    const { signIdentity } = await import('./index.js');
+    const sig = signIdentity(' alice ', 'secret-0123456789abc', 'demo');
+    expect(sig).toMatch(/^[0-9a-f]{64}$/);
+    expect(signIdentity('alice', 'secret-0123456789abc', 'demo')).toBe(sig);
+    expect(signIdentity('alice', 'secret-0123456789abc', 'other')).not.toBe(sig);
+    expect(() => signIdentity('guest', 'secret-0123456789abc', 'demo')).toThrow(/blocklisted/);
+    expect(() => signIdentity('alice', 'short', 'demo')).toThrow(/16 characters/);
+  });
+});

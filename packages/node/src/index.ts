@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import {
+  identitySignaturePayload,
   type KeyRefusal,
   MAX_SERVER_EVENT_NAME,
   normalizeIdentity,
@@ -225,4 +226,16 @@ function toResult(r: Record<string, unknown>): Result {
   };
   if (status === 'refused' || status === 'partial') return { ok: false, reason: reason ?? 'invalid_message', ...base };
   return { ok: true, ...base };
+}
+
+/**
+ * Signs an identity for an app that requires verified identify: render the result into the page
+ * and pass it to the SDK, `idem.identify(id, { signature })`. The secret never leaves your backend.
+ * Throws for an identity core refuses (R4), since signing it would be a bug.
+ */
+export function signIdentity(identity: Identity, secret: string, appId: string): string {
+  const checked = normalizeIdentity(identity);
+  if (!checked.ok) throw new TypeError(`signIdentity: identity refused (${checked.reason})`);
+  if (!secret || secret.length < 16) throw new TypeError('signIdentity: the secret must be at least 16 characters');
+  return createHmac('sha256', secret).update(identitySignaturePayload(appId, checked.identity)).digest('hex');
 }

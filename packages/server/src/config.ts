@@ -11,6 +11,11 @@ export interface AppConfig {
   allowedOrigins?: string[];
   /** Accept `app_id` alone (no key) on the server-side endpoints, as Heap does. Off by default. */
   heapCompat?: boolean;
+  /**
+   * When set, browser identify calls must carry `signature` = HMAC-SHA256(secret, core's
+   * identitySignaturePayload) in hex (see @idem/node's signIdentity); others are refused `unverified`.
+   */
+  identifySecret?: string;
   /** Requests per window per app on the server-side endpoints; off when missing. */
   rateLimit?: { max: number; windowMs: number };
 }
@@ -33,12 +38,16 @@ export function loadConfigFile(path: string): CollectorConfig {
     const key = a.server_key ?? a.serverKey;
     if (key !== undefined && (typeof key !== 'string' || key.length < 16))
       throw new Error(`${path}: apps[${i}].server_key must be at least 16 characters`);
+    const secret = a.identify_secret ?? a.identifySecret;
+    if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16))
+      throw new Error(`${path}: apps[${i}].identify_secret must be at least 16 characters`);
     const rl = (a.rate_limit ?? a.rateLimit) as { max?: unknown; window_seconds?: unknown } | undefined;
     return {
       id: a.id,
       ...(typeof key === 'string' ? { serverKey: key } : {}),
       ...(origins ? { allowedOrigins: origins as string[] } : {}),
       heapCompat: a.heap_compat === true || a.heapCompat === true,
+      ...(typeof secret === 'string' ? { identifySecret: secret } : {}),
       ...(rl && typeof rl.max === 'number' ? { rateLimit: { max: rl.max, windowMs: (Number(rl.window_seconds) || 30) * 1000 } } : {}),
     };
   });

@@ -27,6 +27,8 @@ export interface IngestContext {
   userAgent?: string;
   /** The client's clock when it sent the batch, for skew correction. */
   sentAt?: string;
+  /** Set for apps that require signed identify: checks a message's signature for its identity. */
+  verifyIdentify?: (identity: string, signature: string | null) => boolean;
 }
 
 /** The outcome of one server-side item. */
@@ -126,6 +128,11 @@ export class Engine {
       }
       case 'identify': {
         if (!(await tx.claimMessageId(app, m.id))) return { status: 'duplicate' };
+        if (ctx.verifyIdentify && !ctx.verifyIdentify(m.identity, m.signature)) {
+          const detail = `identify refused: ${m.signature ? 'the signature does not match' : 'this app requires a signed identify'}`;
+          await this.warn(tx, app, { messageId: m.id, userId: m.userId, identity: m.identity, reason: 'unverified', detail, time: m.time });
+          return { status: 'refused', reason: 'unverified' };
+        }
         const user = await this.ensureUser(tx, app, m.userId, m.time);
         await tx.touchSeen(app, user.rootId, m.time);
         const reason = await this.identify(tx, app, user, m.identity, m.time, m.id);
@@ -149,7 +156,9 @@ export class Engine {
     await this.storage.lockIdentity(tx, app, identity);
     const root = user.rootId === user.userId ? user : ((await tx.getUser(app, user.rootId)) ?? user);
     const owner = await tx.findByIdentity(app, identity);
-    const attachedInWindow = await tx.countAttachments(app, identity, time - MERGE_WINDOW_MS, time);
+    // Both sides of `time`: messages arrive out of time order (queued devices, concurrent batches), and
+    // an attachment later than this one shares a 30-day window with it as much as an earlier one does.
+    const attachedInWindow = await tx.countAttachments(app, identity, time - MERGE_WINDOW_MS, time + MERGE_WINDOW_MS - 1);
     const decision = decideIdentify(identity, {
       currentIdentity: root.identity,
       owner: owner?.userId ?? null,

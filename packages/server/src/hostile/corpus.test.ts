@@ -54,8 +54,9 @@ describe('hostile input corpus', () => {
     for (const h of corpus) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...(h.headers ?? {}) };
       if (h.auth !== false && !headers.authorization) headers.authorization = `Bearer ${c.serverKey}`;
+      const raw = h.body;
       const body =
-        h.body === undefined ? undefined : typeof h.body === 'string' || Buffer.isBuffer(h.body) ? h.body : JSON.stringify(h.body);
+        raw === undefined ? undefined : typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? new Uint8Array(raw) : JSON.stringify(raw);
       const res = await fetch(`${c.url}${h.path}`, { method: h.method, headers, ...(body !== undefined ? { body } : {}) });
       const json = (await res.json().catch(() => null)) as any;
       let code: string | undefined = json?.error?.code;

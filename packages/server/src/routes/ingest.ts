@@ -1,6 +1,7 @@
 import { MAX_BATCH_MESSAGES } from '@idem/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
+import { identifyVerifier } from '../signature.js';
 
 /** Browser ingestion needs no key: it takes the public app id, limited to the app's allowed origins. */
 export function registerIngest(fastify: FastifyInstance): void {
@@ -40,6 +41,7 @@ export function registerIngest(fastify: FastifyInstance): void {
     const results = await fastify.idem.engine.ingest(app.id, messages, {
       userAgent: req.headers['user-agent'],
       ...(sentAt ? { sentAt } : {}),
+      ...(app.identifySecret ? { verifyIdentify: identifyVerifier(app.id, app.identifySecret) } : {}),
     });
     return { results };
   });
