@@ -1,0 +1,294 @@
+import { isUserId } from '@idem/core';
+import { useState } from 'preact/hooks';
+import type { Api, IdemEvent, User, Warning } from './api.js';
+import {
+  formatClock,
+  formatDuration,
+  formatTime,
+  formatValue,
+  groupSessions,
+  relativeTime,
+  type SessionGroup,
+  safeHttpUrl,
+  splitProperties,
+} from './model.js';
+import { userHref } from './router.js';
+import { Avatar, Badge, Card, Empty, ErrorBox, PropertyTable, Spinner } from './ui.js';
+import { useAsync } from './use-async.js';
+
+const EVENTS_LIMIT = 1000;
+
+interface ProfileData {
+  user: User;
+  events: IdemEvent[];
+  warnings: Warning[] | { error: unknown };
+}
+
+/** One user (any of its user ids leads here, following merges): identity, devices, properties, sessions, warnings. */
+export function UserProfile({ api, userId, appId }: { api: Api; userId: string; appId: string }) {
+  const state = useAsync<ProfileData>(
+    async (signal) => {
+      // Not a user id at all (R1): no request, the same answer as an unknown one.
+      if (!isUserId(userId)) throw Object.assign(new Error('not a user id'), { status: 404 });
+      const [user, events, warnings] = await Promise.all([
+        api.user(userId, signal),
+        api.events(userId, signal),
+        api.warnings(userId, signal).then(
+          (w) => w.warnings,
+          (error: unknown) => ({ error }),
+        ),
+      ]);
+      return { user, events: events.events, warnings };
+    },
+    [api, userId],
+  );
+
+  const back = (
+    <a class="back" href="#/users">
+      ← All users
+    </a>
+  );
+  if (state.status === 'loading')
+    return (
+      <div class="page">
+        {back}
+        <Spinner label="Loading user…" />
+      </div>
+    );
+  if (state.status === 'error') {
+    const notFound = (state.error as { status?: number }).status === 404 || (state.error as { status?: number }).status === 400;
+    return (
+      <div class="page">
+        {back}
+        {notFound ? (
+          <Card title="User not found">
+            <Empty>
+              App <b>{appId}</b> has no user <code>{userId}</code>.
+            </Empty>
+          </Card>
+        ) : (
+          <ErrorBox error={state.error} title="Could not load this user" />
+        )}
+      </div>
+    );
+  }
+
+  const { user, events, warnings } = state.data;
+  const anonymous = user.identity === null;
+  const { custom, initial } = splitProperties(user.properties);
+  const sessions = groupSessions(events);
+  const viaMerged = userId !== user.user_id;
+
+  return (
+    <div class="page profile">
+      {back}
+      <div class="profile-head card">
+        <Avatar name={user.display_name} anonymous={anonymous} />
+        <div class="profile-title">
+          <h1>{user.display_name}</h1>
+          <div class="profile-sub">
+            {anonymous ? <Badge kind="muted">Anonymous</Badge> : <Badge kind="ok">Identified</Badge>}
+            <span>
+              User id <span class="mono">{user.user_id}</span>
+            </span>
+          </div>
+        </div>
+        <dl class="stats">
+          <div>
+            <dt>First seen</dt>
+            <dd title={formatTime(user.first_seen)}>{formatTime(user.first_seen)}</dd>
+          </div>
+          <div>
+            <dt>Last seen</dt>
+            <dd title={formatTime(user.last_seen)}>{relativeTime(user.last_seen)}</dd>
+          </div>
+          <div>
+            <dt>Sessions</dt>
+            <dd data-testid="session-count">{user.sessions}</dd>
+          </div>
+          <div>
+            <dt>Devices</dt>
+            <dd>{user.merged_user_ids.length + 1}</dd>
+          </div>
+        </dl>
+      </div>
+      {viaMerged && (
+        <div class="alert alert-info" role="status">
+          User id <span class="mono">{userId}</span> was merged into this user.
+        </div>
+      )}
+      <div class="profile-grid">
+        <div class="col">
+          <Card title="Identity">
+            <dl class="props">
+              <div class="prop">
+                <dt>Identity</dt>
+                <dd>{user.identity ?? <span class="muted">none (anonymous)</span>}</dd>
+              </div>
+              <div class="prop">
+                <dt>User id</dt>
+                <dd class="mono">{user.user_id}</dd>
+              </div>
+            </dl>
+          </Card>
+          <Card title="User ids (devices)" count={user.merged_user_ids.length + 1} class="user-ids">
+            <ul class="id-list">
+              <li>
+                <span class="mono">{user.user_id}</span>
+                <Badge kind="info">primary</Badge>
+              </li>
+              {user.merged_user_ids.map((id) => (
+                <li key={id}>
+                  <a class="mono" href={userHref(id)}>
+                    {id}
+                  </a>
+                  <Badge kind="muted">merged</Badge>
+                </li>
+              ))}
+            </ul>
+          </Card>
+          <Card title="Properties" count={custom.length} class="custom-props">
+            <PropertyTable entries={custom} empty="No custom properties. Set some with addUserProperties." />
+          </Card>
+          <Card title="Initial properties" count={initial.length} class="initial-props">
+            <PropertyTable entries={initial} empty="No initial properties: this user has no pageview yet." />
+          </Card>
+          <Warnings warnings={warnings} />
+        </div>
+        <div class="col col-wide">
+          <Card title="Sessions" count={sessions.filter((s) => s.sessionId !== null).length} class="sessions">
+            {events.length >= EVENTS_LIMIT && <p class="muted small">Showing this user's first {EVENTS_LIMIT} events.</p>}
+            {sessions.length === 0 ? (
+              <Empty>No events yet.</Empty>
+            ) : (
+              sessions.map((s, i) => <SessionCard key={s.sessionId ?? 'server'} session={s} defaultOpen={i < 5} />)
+            )}
+          </Card>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function Warnings({ warnings }: { warnings: ProfileData['warnings'] }) {
+  if (!Array.isArray(warnings)) {
+    return (
+      <Card title="Ingestion warnings" class="warnings">
+        <ErrorBox error={warnings.error} title="Could not load warnings" />
+      </Card>
+    );
+  }
+  return (
+    <Card title="Ingestion warnings" count={warnings.length} class="warnings">
+      {warnings.length === 0 ? (
+        <Empty>No refused calls for this user.</Empty>
+      ) : (
+        <ul class="warning-list">
+          {warnings.map((w, i) => (
+            <li key={`${w.message_id ?? ''}-${i}`} class="warning">
+              <div class="warning-top">
+                <Badge kind="warn">{w.reason}</Badge>
+                <time dateTime={w.time} title={formatTime(w.time)}>
+                  {relativeTime(w.time)}
+                </time>
+              </div>
+              <p>{w.detail}</p>
+              <p class="muted small">
+                {w.identity && (
+                  <>
+                    identity <b>{w.identity}</b>
+                    {' · '}
+                  </>
+                )}
+                {w.user_id && (
+                  <>
+                    user id <span class="mono">{w.user_id}</span>
+                  </>
+                )}
+                {w.message_id && (
+                  <>
+                    {' · '}message <span class="mono">{w.message_id}</span>
+                  </>
+                )}
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function SessionCard({ session, defaultOpen }: { session: SessionGroup; defaultOpen: boolean }) {
+  const [open, setOpen] = useState(defaultOpen);
+  const duration = Date.parse(session.end) - Date.parse(session.start);
+  const pageviews = session.events.filter((e) => e.type === 'pageview').length;
+  return (
+    <article class="session" data-session={session.sessionId ?? 'server'}>
+      <button type="button" class="session-head" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <span class="session-title">
+          {session.sessionId === null ? 'Server-side events' : formatTime(session.start)}
+          {session.sessionId !== null && duration > 0 && <span class="muted"> · {formatDuration(duration)}</span>}
+        </span>
+        <span class="session-meta">
+          {session.events.length} {session.events.length === 1 ? 'event' : 'events'}
+          {pageviews > 0 && ` · ${pageviews} ${pageviews === 1 ? 'pageview' : 'pageviews'}`}
+          {session.sessionId !== null && (
+            <>
+              {' · '}device <span class="mono">{session.userIds.join(', ')}</span>
+            </>
+          )}
+        </span>
+        <span class="chev" aria-hidden="true">
+          {open ? '▾' : '▸'}
+        </span>
+      </button>
+      {open && (
+        <ol class="timeline">
+          {session.events.map((e) => (
+            <EventItem key={e.id} event={e} />
+          ))}
+        </ol>
+      )}
+    </article>
+  );
+}
+
+function EventItem({ event }: { event: IdemEvent }) {
+  const props = Object.entries(event.properties);
+  const link = event.url ? safeHttpUrl(event.url) : null;
+  // A pageview is named by its page (the path); the full URL is shown under it.
+  const title = event.type === 'pageview' && link ? new URL(link).pathname : event.event;
+  return (
+    <li class={`event event-${event.type}`}>
+      <span class="event-dot" aria-hidden="true" />
+      <time dateTime={event.time} title={formatTime(event.time)}>
+        {formatClock(event.time)}
+      </time>
+      <div class="event-body">
+        <div class="event-name">
+          <span class={`type type-${event.type}`}>{event.type === 'pageview' ? 'Pageview' : 'Event'}</span>
+          <b>{title}</b>
+        </div>
+        {event.url &&
+          (link ? (
+            <a class="event-url" href={link} target="_blank" rel="noopener noreferrer">
+              {event.url}
+            </a>
+          ) : (
+            <span class="event-url">{event.url}</span>
+          ))}
+        {props.length > 0 && (
+          <span class="kv-list">
+            {props.map(([k, v]) => (
+              <span class="kv" key={k} title={`${k}: ${formatValue(v)}`}>
+                <span class="kv-k">{k}</span>
+                <span class="kv-v">{formatValue(v)}</span>
+              </span>
+            ))}
+          </span>
+        )}
+      </div>
+    </li>
+  );
+}
