@@ -260,6 +260,14 @@ describe('the browser SDK in Chromium against the collector', () => {
     expect(views.map((e) => e.url)).toEqual([`${base}/spa`, `${base}/spa/products`, `${base}/spa/products?sort=price`, `${base}/spa`]);
   });
 
+  it("without an endpoint it sends to the page's own origin", async () => {
+    const page = await open(await device(), pages.url('shop.test', '/same-origin', { o: { endpoint: '' } }));
+    const user = await userId(page);
+    await call(page, 'track', 'same origin');
+    await call(page, 'flush');
+    expect(names(await eventsOf(user, (e) => names(e).length === 1, 'the event through the site'))).toEqual(['same origin']);
+  });
+
   it('autoPageviews: false sends no pageview, and pageview() sends one', async () => {
     const page = await open(await device(), pages.url('shop.test', '/manual', { o: { autoPageviews: false } }));
     const user = await userId(page);

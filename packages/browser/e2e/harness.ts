@@ -143,6 +143,24 @@ export class Pages {
         return;
       }
       if (url.pathname === '/favicon.ico') return void res.writeHead(404).end();
+      if (url.pathname === '/api/v1/batch') {
+        // The collector behind the site's own origin, for pages that leave `endpoint` out.
+        let body = '';
+        req.on('data', (d) => (body += d));
+        req.on('end', async () => {
+          try {
+            const r = await fetch(`${this.endpoint()}/api/v1/batch`, {
+              method: 'POST',
+              body,
+              headers: { 'content-type': req.headers['content-type'] ?? 'text/plain', 'user-agent': req.headers['user-agent'] ?? '' },
+            });
+            res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
+          } catch {
+            res.writeHead(502).end();
+          }
+        });
+        return;
+      }
       const options = { endpoint: this.endpoint(), ...JSON.parse(url.searchParams.get('o') ?? '{}') };
       options.src = `/idem.min.js?delay=${Number(url.searchParams.get('delay') ?? 0)}`;
       const calls = JSON.parse(url.searchParams.get('calls') ?? '[]') as Array<[string, unknown[]]>;

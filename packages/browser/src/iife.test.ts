@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { JSDOM } from 'jsdom';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { snippet } from './snippet.js';
-import { startTestCollector, type TestCollector } from './test-collector.js';
+import { deliver, startTestCollector, type TestCollector } from './test-collector.js';
 
 // The script-tag build as a page gets it: the README's snippet first, then dist/idem.min.js.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,7 +59,7 @@ describe('the IIFE build and its snippet', () => {
     expect(ready).toHaveBeenCalledOnce();
     expect(w.idem.getIdentity()).toBe('hana');
     w.idem.push(['track', ['pushed']]);
-    await w.idem.flush();
+    await deliver(() => w.idem.flush());
     expect(events()).toEqual(['pageview:', 'track:before-load', 'identify:hana', 'user_properties:', 'track:after-load', 'track:pushed']);
   });
 
@@ -70,8 +70,22 @@ describe('the IIFE build and its snippet', () => {
     run(bundle());
     expect(w.idem).toBe(api);
     api.track('once');
-    await api.flush();
+    await deliver(() => api.flush());
     expect(events()).toEqual(['track:once']);
+  });
+
+  it('also replays Heap-style entries, [method, ...args], as a hand-written stub may queue them', async () => {
+    w.idem = [
+      ['track', 'heap-style', { n: 1 }],
+      ['identify', 'jo@example.com'],
+      ['resetIdentity'],
+      ['init', 'demo', { endpoint: collector.url, autoPageviews: false }],
+    ];
+    run(bundle());
+    await deliver(() => w.idem.flush());
+    expect(events()).toEqual(['track:heap-style', 'identify:jo@example.com']);
+    expect(collector.stored[0]).toMatchObject({ properties: { n: 1 } });
+    expect(w.idem.getIdentity()).toBeNull();
   });
 
   it('survives hostile queue entries with a warning', async () => {
@@ -89,7 +103,7 @@ describe('the IIFE build and its snippet', () => {
       {},
     );
     expect(() => run(bundle())).not.toThrow();
-    await w.idem.flush();
+    await deliver(() => w.idem.flush());
     expect(events()).toEqual(['track:single-arg']);
     expect(warn.mock.calls.some(([t]) => String(t).includes('unknown method nope'))).toBe(true);
   });
@@ -114,7 +128,7 @@ describe('the IIFE build and its snippet', () => {
     expect(w.heap.trackPageview()).toEqual({ ok: true });
     expect(w.heap.then).toBeUndefined(); // not mistaken for a promise
     w.heap.track('via-heap');
-    await w.idem.flush();
+    await deliver(() => w.idem.flush());
     expect(events()).toEqual(['identify:ivy@example.com', 'user_properties:', 'track:Heap Event', 'track:via-heap']);
   });
 

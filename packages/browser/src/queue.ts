@@ -1,9 +1,6 @@
 import type { Message, MessageResult } from '@idem/core';
 
-export interface QueueOptions {
-  batchSize: number;
-  flushIntervalMs: number;
-  maxQueue: number;
+export interface QueueLog {
   warn: (text: string) => void;
   log: (text: string, data?: unknown) => void;
 }
@@ -39,25 +36,25 @@ function parse(text: string | null): Stored | null {
 }
 
 /**
- * The durable delivery queue. Each tab keeps its queue in localStorage under its own key (the tab
- * id survives reloads in sessionStorage), so tabs never overwrite each other; a queue left by a
- * closed tab is adopted by the next page of the app. Messages carry ids and the collector drops
+ * The durable delivery queue. Each page keeps its queue in localStorage under its own key, so tabs
+ * never overwrite each other; a queue released on pagehide (a reload, a navigation, a closed tab) or
+ * left unwritten for 10 s (a crash) is adopted by the next page of the app. Messages carry ids and the collector drops
  * repeats, so a message may be sent twice but is removed only when the collector has answered for
  * it: delivery is at least once, storage exactly once.
  */
-export function createQueue(url: string, appId: string, ls: Storage | null, prefix: string, o: QueueOptions): Queue {
+export function createQueue(
+  url: string,
+  appId: string,
+  ls: Storage | null,
+  prefix: string,
+  batchSize: number,
+  flushIntervalMs: number,
+  maxQueue: number,
+  o: QueueLog,
+): Queue {
   const qPrefix = `${prefix}q:`;
-  let tab = '';
-  try {
-    tab = sessionStorage.getItem(qPrefix) ?? '';
-    if (!tab) {
-      tab = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
-      sessionStorage.setItem(qPrefix, tab);
-    }
-  } catch {
-    tab = Math.random().toString(36).slice(2);
-  }
-  const key = qPrefix + tab;
+  // A page's own queue; a reloaded or closed page released its queue on pagehide, so it is adopted below.
+  const key = qPrefix + Math.random().toString(36).slice(2);
   let queue: Message[] = [];
   const inflight = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -77,21 +74,21 @@ export function createQueue(url: string, appId: string, ls: Storage | null, pref
   };
 
   const bound = () => {
-    const over = queue.length - o.maxQueue;
+    const over = queue.length - maxQueue;
     if (over > 0) {
       queue.splice(0, over);
       o.warn(`idem: queue full, dropped ${over} oldest`);
     }
   };
 
-  // Our own queue from before a reload, and queues left by closed tabs. A message found twice is
-  // sent twice and stored once.
+  // Queues left by pages that are gone. A message found twice is sent twice and stored once.
   if (ls) {
     for (const k of Object.keys(ls)) {
-      const stored = k.startsWith(qPrefix) && parse(ls.getItem(k));
-      if (stored && (k === key || Date.now() - stored.t > STALE_MS)) {
-        if (k !== key) ls.removeItem(k);
-        queue = queue.concat(stored.m.filter((m) => typeof m?.id === 'string'));
+      if (!k.startsWith(qPrefix)) continue;
+      const stored = parse(ls.getItem(k));
+      if (!stored || Date.now() - stored.t > STALE_MS) {
+        ls.removeItem(k);
+        if (stored) queue = queue.concat(stored.m.filter((m) => typeof m?.id === 'string'));
       }
     }
     bound();
@@ -113,7 +110,7 @@ export function createQueue(url: string, appId: string, ls: Storage | null, pref
 
   /** Posts one batch. True when the collector answered for it (stored, repeated or refused for good). */
   const post = async (batch: Message[]): Promise<boolean> => {
-    const body = JSON.stringify({ app_id: appId, sent_at: new Date(Date.now()).toISOString(), messages: batch });
+    const body = JSON.stringify({ app_id: appId, sent_at: new Date().toISOString(), messages: batch });
     for (const m of batch) inflight.add(m.id);
     let done = false;
     try {
@@ -153,7 +150,7 @@ export function createQueue(url: string, appId: string, ls: Storage | null, pref
       clearTimeout(timer);
       timer = undefined;
       backingOff = false;
-      for (let batch = pick(o.batchSize, 500_000); batch.length; batch = pick(o.batchSize, 500_000)) {
+      for (let batch = pick(batchSize, 500_000); batch.length; batch = pick(batchSize, 500_000)) {
         if (!(await post(batch))) {
           // Exponential back-off with jitter: 0.5-1 x min(15 s, 1 s x 2^attempt).
           backingOff = true;
@@ -165,7 +162,7 @@ export function createQueue(url: string, appId: string, ls: Storage | null, pref
     })().finally(() => {
       running = null;
       // Anything that came in after the last pick goes with the next timer.
-      if (!backingOff && pick(1, 1e9).length) schedule(o.flushIntervalMs);
+      if (!backingOff && pick(1, 1e9).length) schedule(flushIntervalMs);
     }));
 
   const schedule = (delay: number) => {
@@ -192,8 +189,8 @@ export function createQueue(url: string, appId: string, ls: Storage | null, pref
       persist();
       o.log(message.type, message);
       if (running || backingOff) return;
-      if (queue.length - inflight.size >= o.batchSize) void drain();
-      else if (timer === undefined) schedule(o.flushIntervalMs);
+      if (queue.length - inflight.size >= batchSize) void drain();
+      else if (timer === undefined) schedule(flushIntervalMs);
     },
     flush,
     hide() {

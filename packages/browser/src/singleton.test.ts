@@ -1,7 +1,7 @@
 import type { JSDOM } from 'jsdom';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSingleton, type IdemSingleton } from './singleton.js';
-import { startTestCollector, type TestCollector } from './test-collector.js';
+import { deliver, startTestCollector, type TestCollector } from './test-collector.js';
 
 const dom = (globalThis as unknown as { jsdom: JSDOM }).jsdom;
 let collector: TestCollector;
@@ -49,7 +49,7 @@ describe('the idem singleton', () => {
     expect(idem.init('demo', { endpoint: collector.url, autoPageviews: false })).toEqual({ ok: true });
     expect(ready).toHaveBeenCalledOnce();
     expect(idem.getIdentity()).toBe('erin');
-    await idem.flush();
+    await deliver(() => idem.flush());
     expect(collector.stored.map((m) => `${m.type}:${'event' in m ? m.event : 'identity' in m ? m.identity : ''}`)).toEqual([
       'track:first',
       'identify:erin',

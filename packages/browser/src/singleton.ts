@@ -13,7 +13,11 @@ export interface IdemSingleton extends Idem {
 export function createSingleton(make: typeof createIdem = createIdem): IdemSingleton {
   let instance: Idem | null = null;
   let pending: Array<[string, unknown[]]> = [];
-  const waiting = new Set<() => void>();
+  // The singleton's own subscribers, so that they may subscribe before init and outlive a shutdown.
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const l of listeners) l();
+  };
   const api = {
     init(appId: string, options?: IdemOptions): Outcome {
       if (instance) {
@@ -25,24 +29,15 @@ export function createSingleton(make: typeof createIdem = createIdem): IdemSingl
       const replay = pending;
       pending = [];
       for (const [m, a] of replay) (inst as unknown as Record<string, (...x: unknown[]) => unknown>)[m]!(...a);
-      for (const attach of waiting) attach();
-      waiting.clear();
+      inst.subscribe(notify);
+      notify();
       return OK;
     },
     flush: () => instance?.flush() ?? Promise.resolve(),
     getSnapshot: () => instance?.getSnapshot() ?? EMPTY_SNAPSHOT,
     subscribe(listener: () => void) {
-      if (instance) return instance.subscribe(listener);
-      let off: (() => void) | undefined;
-      const attach = () => {
-        off = instance!.subscribe(listener);
-        listener();
-      };
-      waiting.add(attach);
-      return () => {
-        waiting.delete(attach);
-        off?.();
-      };
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
     },
   } as unknown as Record<string, unknown>;
   for (const m of CALLS)
@@ -52,7 +47,10 @@ export function createSingleton(make: typeof createIdem = createIdem): IdemSingl
         return OK;
       }
       const out = (instance as unknown as Record<string, (...x: unknown[]) => Outcome>)[m]!(...a);
-      if (m === 'shutdown') instance = null;
+      if (m === 'shutdown') {
+        instance = null;
+        notify();
+      }
       return out;
     };
   for (const m of GETTERS) api[m] = () => instance?.[m]() ?? null;

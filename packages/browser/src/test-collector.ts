@@ -62,6 +62,8 @@ export async function startTestCollector(port = 0): Promise<TestCollector> {
         });
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
       });
+      // Long keep-alive: Node's fetch would otherwise now and then reuse a socket the server just closed.
+      server.keepAliveTimeout = 60_000;
       await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(c.port, '127.0.0.1', resolve));
       c.port = (server!.address() as AddressInfo).port;
       c.url = `http://127.0.0.1:${c.port}`;
@@ -83,4 +85,17 @@ export async function startTestCollector(port = 0): Promise<TestCollector> {
   };
   await c.start();
   return c;
+}
+
+/**
+ * Flushes until nothing is left queued in localStorage. Node's fetch may now and then fail a request
+ * on a reused socket; the SDK then retries, as it would in a browser, and so does this.
+ */
+export async function deliver(flush: () => Promise<void>, prefix = 'idem:demo:q:'): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    await flush();
+    if (!Object.keys(localStorage).some((k) => k.startsWith(prefix))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('messages still queued after 10 flushes');
 }
