@@ -8,5 +8,6 @@ export default defineConfig({
     // A real collector (@idem/server on SQLite in memory) for the SDK under the hooks to send to.
     globalSetup: ['src/test-setup.ts'],
     testTimeout: 20_000,
+    hookTimeout: 60_000,
   },
 });

@@ -1,13 +1,13 @@
 import { createIdem, type Idem, type IdemOptions } from '@idem/browser';
 import { act, cleanup, render } from '@testing-library/react';
-import { StrictMode, useState } from 'react';
+import type { JSDOM } from 'jsdom';
+import { type ReactNode, StrictMode, useState } from 'react';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { IdemProvider, useIdem, useIdentify, useIdentity, useUserProperties } from './index.js';
 
 const { url: endpoint, serverKey } = inject('collector');
 /** vitest's jsdom instance: the page URL and cookie jar are reset before each test. */
-const dom = (globalThis as unknown as { jsdom: { reconfigure(o: { url: string }): void; cookieJar: { removeAllCookiesSync(): void } } })
-  .jsdom;
+const dom = (globalThis as unknown as { jsdom: JSDOM }).jsdom;
 const options: IdemOptions = { endpoint, flushIntervalMs: 5 };
 
 /** A message as the SDK puts it on the wire (docs/contracts.md). */
@@ -83,9 +83,9 @@ function Who({ renders }: { renders: { count: number } }) {
 }
 
 /** Renders `ui` under a provider (StrictMode unless told otherwise); `update` renders new children in the same tree. */
-function mount(ui: React.ReactNode, { strict = true, client }: { strict?: boolean; client?: Idem } = {}) {
+function mount(ui: ReactNode, { strict = true, client }: { strict?: boolean; client?: Idem } = {}) {
   const seen: { idem?: Idem } = {};
-  const tree = (children: React.ReactNode) => {
+  const tree = (children: ReactNode) => {
     const inner = client ? (
       <IdemProvider client={client}>
         <Grab seen={seen} />
@@ -103,7 +103,7 @@ function mount(ui: React.ReactNode, { strict = true, client }: { strict?: boolea
   return {
     ...view,
     idem: seen.idem!,
-    update: (next: React.ReactNode) => view.rerender(tree(next)),
+    update: (next: ReactNode) => view.rerender(tree(next)),
     flush: () => act(() => seen.idem!.flush()),
   };
 }
