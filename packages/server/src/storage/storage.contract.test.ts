@@ -105,6 +105,40 @@ describe.each(backends)('storage contract: $name', ({ open }) => {
     expect(await s.getUser(APP, '100')).toMatchObject({ firstSeen: T0 + 1000, lastSeen: T0 + 9000 });
   });
 
+  it('reads its own writes inside a transaction, locked or not', async () => {
+    await run(async (tx) => {
+      await user(tx, '100', null, T0);
+      await user(tx, '200', 'alice', T0);
+    });
+    const inside = await run(async (tx) => {
+      const seen: unknown[] = [];
+      for (const id of ['100', '200']) {
+        await s.lockUser?.(tx, APP, id);
+        seen.push(await tx.getUser(APP, id));
+      }
+      await tx.touchSeen(APP, '100', T0 + 50);
+      await tx.touchSeen(APP, '100', T0 + 10);
+      seen.push(await tx.getUser(APP, '100'));
+      await tx.setIdentity(APP, '100', 'bob');
+      seen.push(await tx.findByIdentity(APP, 'bob'));
+      await tx.linkMerge(APP, '100', '200', T0 + 60, null);
+      seen.push(await tx.getUser(APP, '100'));
+      await tx.touchSeen(APP, '200', T0 + 70);
+      seen.push(await tx.findByIdentity(APP, 'alice'));
+      return seen;
+    });
+    expect(inside).toEqual([
+      { userId: '100', rootId: '100', identity: null, serverCreated: false, firstSeen: null, lastSeen: null },
+      { userId: '200', rootId: '200', identity: 'alice', serverCreated: false, firstSeen: null, lastSeen: null },
+      { userId: '100', rootId: '100', identity: null, serverCreated: false, firstSeen: T0 + 10, lastSeen: T0 + 50 },
+      { userId: '100', rootId: '100', identity: 'bob', serverCreated: false, firstSeen: T0 + 10, lastSeen: T0 + 50 },
+      { userId: '100', rootId: '200', identity: 'bob', serverCreated: false, firstSeen: T0 + 10, lastSeen: T0 + 50 },
+      { userId: '200', rootId: '200', identity: 'alice', serverCreated: false, firstSeen: T0 + 70, lastSeen: T0 + 70 },
+    ]);
+    expect(await s.getUser(APP, '100')).toEqual(inside[4]);
+    expect(await s.getUser(APP, '200')).toEqual(inside[5]);
+  });
+
   it('merges by linking user ids, never touching events', async () => {
     await run(async (tx) => {
       await user(tx, '100', 'alice', T0);

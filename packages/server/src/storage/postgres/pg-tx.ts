@@ -1,6 +1,7 @@
 import type { PropertyValue } from '@idem/core';
 import type { ClientBase, QueryResultRow } from 'pg';
 import type { EventRow, StoredProperty, Tx, UserRow, WarningRow } from '../types.js';
+import { PendingUsers } from './pending-users.js';
 
 type Row = Record<string, unknown>;
 
@@ -32,11 +33,13 @@ export const LOCK_USER = 2;
 
 /**
  * One transaction on one pooled connection. Statements are named, so each connection parses them
- * once. After the transaction ends the object refuses further use.
+ * once; seen times are written once before COMMIT (flush), and user rows read under their user lock
+ * are not read again (pending-users.ts). After the transaction ends the object refuses further use.
  */
 export class PgTx implements Tx {
   private ended = false;
   private readonly locks = new Set<string>();
+  private readonly pending = new PendingUsers();
 
   constructor(private readonly client: ClientBase) {}
 
@@ -57,13 +60,31 @@ export class PgTx implements Tx {
     this.locks.add(id);
   }
 
+  /** Writes the pending seen times; called before COMMIT. */
+  async flush(): Promise<void> {
+    const t = this.pending.drain();
+    if (!t) return;
+    await this.q(
+      'idem_touch_all',
+      `UPDATE users u SET first_seen = LEAST(coalesce(u.first_seen, v.f), v.f), last_seen = GREATEST(coalesce(u.last_seen, v.l), v.l)
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS v(app_id, user_id, f, l)
+       WHERE u.app_id = v.app_id AND u.user_id = v.user_id`,
+      [t.apps, t.userIds, t.firsts, t.lasts],
+    );
+  }
+
   async getUser(app: string, userId: string) {
-    const r = await this.q('idem_get_user', `SELECT ${USER_COLUMNS} FROM users WHERE app_id = $1 AND user_id = $2`, [app, userId]);
-    return toUser(r.rows[0]);
+    let row = this.pending.cached(app, userId) ?? null;
+    if (!row) {
+      const r = await this.q('idem_get_user', `SELECT ${USER_COLUMNS} FROM users WHERE app_id = $1 AND user_id = $2`, [app, userId]);
+      row = toUser(r.rows[0]);
+      if (row && this.locks.has(`${LOCK_USER}:${app}:${userId}`)) this.pending.remember(app, row);
+    }
+    return this.pending.view(app, row);
   }
   async findByIdentity(app: string, identity: string) {
     const r = await this.q('idem_by_identity', `SELECT ${USER_COLUMNS} FROM users WHERE app_id = $1 AND identity = $2`, [app, identity]);
-    return toUser(r.rows[0]);
+    return this.pending.view(app, toUser(r.rows[0]));
   }
   async createUser(app: string, u: { userId: string; identity: string | null; serverCreated: boolean; time: number }) {
     const seen = u.serverCreated ? u.time : null;
@@ -74,14 +95,11 @@ export class PgTx implements Tx {
     );
   }
   async setIdentity(app: string, rootId: string, identity: string) {
+    this.pending.forget(app, rootId);
     await this.q('idem_set_identity', 'UPDATE users SET identity = $1 WHERE app_id = $2 AND user_id = $3', [identity, app, rootId]);
   }
   async touchSeen(app: string, rootId: string, time: number) {
-    await this.q(
-      'idem_touch',
-      'UPDATE users SET first_seen = LEAST(coalesce(first_seen, $1), $1), last_seen = GREATEST(coalesce(last_seen, $1), $1) WHERE app_id = $2 AND user_id = $3',
-      [time, app, rootId],
-    );
+    this.pending.touch(app, rootId, time);
   }
   async countAttachments(app: string, identity: string, from: number, to: number) {
     const r = await this.q<{ n: number }>(
@@ -100,6 +118,7 @@ export class PgTx implements Tx {
     ]);
   }
   async linkMerge(app: string, from: string, into: string, time: number, messageId: string | null) {
+    this.pending.forget(app, null);
     await this.q('idem_relink', 'UPDATE users SET root_id = $1 WHERE app_id = $2 AND root_id = $3', [into, app, from]);
     await this.q('idem_add_merge', 'INSERT INTO merges (app_id, from_id, into_id, time, message_id) VALUES ($1, $2, $3, $4, $5)', [
       app,
@@ -138,21 +157,21 @@ export class PgTx implements Tx {
     if (old?.firstSeen != null) await this.touchSeen(app, into, old.firstSeen);
     if (old?.lastSeen != null) await this.touchSeen(app, into, old.lastSeen);
   }
+  /** The event and, for a track, its root's count, in one statement. */
   async insertEvent(app: string, rootId: string, e: EventRow) {
-    const r = await this.q(
+    const r = await this.q<{ n: number }>(
       'idem_insert_event',
-      'INSERT INTO events (app_id, id, user_id, session_id, type, name, properties, time, url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (app_id, id) DO NOTHING',
-      [app, e.id, e.userId, e.sessionId, e.type, e.name, JSON.stringify(e.properties), e.time, e.url],
+      `WITH ins AS (
+         INSERT INTO events (app_id, id, user_id, session_id, type, name, properties, time, url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (app_id, id) DO NOTHING RETURNING name
+       ), counted AS (
+         INSERT INTO user_event_counts (app_id, root_id, name, count) SELECT $1, $10, name, 1 FROM ins WHERE $5 = 'track'
+         ON CONFLICT (app_id, root_id, name) DO UPDATE SET count = user_event_counts.count + 1
+       )
+       SELECT count(*)::int AS n FROM ins`,
+      [app, e.id, e.userId, e.sessionId, e.type, e.name, JSON.stringify(e.properties), e.time, e.url, rootId],
     );
-    if (r.rowCount === 0) return false;
-    if (e.type === 'track') {
-      await this.q(
-        'idem_add_count',
-        'INSERT INTO user_event_counts (app_id, root_id, name, count) VALUES ($1, $2, $3, 1) ON CONFLICT (app_id, root_id, name) DO UPDATE SET count = user_event_counts.count + 1',
-        [app, rootId, e.name],
-      );
-    }
-    return true;
+    return r.rows[0]?.n === 1;
   }
   async claimMessageId(app: string, id: string) {
     const r = await this.q('idem_claim', 'INSERT INTO messages (app_id, id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [app, id]);

@@ -12,7 +12,8 @@ const T0 = Date.parse('2026-01-01T00:00:00Z');
 describe.skipIf(!enabled)('PostgreSQL storage', () => {
   let admin: pg.Client;
   const schemaExists = async (name: string) => (await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [name])).rowCount === 1;
-  const versions = async (name: string) => (await admin.query(`SELECT version FROM "${name}".schema_migrations ORDER BY version`)).rows.map((r) => r.version);
+  const versions = async (name: string) =>
+    (await admin.query(`SELECT version FROM "${name}".schema_migrations ORDER BY version`)).rows.map((r) => r.version);
 
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: PG_TEST_URL });
@@ -161,7 +162,9 @@ describe.skipIf(!enabled)('PostgreSQL storage', () => {
       await s.transaction(async (tx) => {
         kept = tx;
       });
-      await expect((kept as unknown as { getUser: (a: string, b: string) => Promise<unknown> }).getUser('demo', '1')).rejects.toThrow('ended');
+      await expect((kept as unknown as { getUser: (a: string, b: string) => Promise<unknown> }).getUser('demo', '1')).rejects.toThrow(
+        'ended',
+      );
       await expect(s.lockIdentity({} as never, 'demo', 'x')).rejects.toThrow('not a PostgreSQL transaction');
     });
   });

@@ -68,6 +68,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Pos
         try {
           await client.query('BEGIN');
           const result = await fn(tx);
+          await tx.flush();
           await client.query('COMMIT');
           return result;
         } catch (error) {
