@@ -127,6 +127,7 @@ describe('the IIFE build and its snippet', () => {
     expect(w.heap.addAccountProperties({ a: 1 })).toEqual({ ok: true });
     expect(w.heap.trackPageview()).toEqual({ ok: true });
     expect(w.heap.then).toBeUndefined(); // not mistaken for a promise
+    expect(w.heap[Symbol.toPrimitive]).toBeUndefined();
     w.heap.track('via-heap');
     await deliver(() => w.idem.flush());
     expect(events()).toEqual(['identify:ivy@example.com', 'user_properties:', 'track:Heap Event', 'track:via-heap']);

@@ -30,7 +30,7 @@ if (w && typeof document !== 'undefined' && !(stub && !Array.isArray(stub))) {
     const out = init(appId, options);
     const heap = w.heap;
     if (options?.heapAlias && heap !== idem) {
-      w.heap = new Proxy(idem, { get: (t, k) => (k in t || k === 'then' ? t[k as string] : () => OK) });
+      w.heap = new Proxy(idem, { get: (t, k) => (k in t || k === 'then' || typeof k !== 'string' ? t[k as string] : () => OK) });
       if (Array.isArray(heap)) for (const e of heap) call(idem, e);
     }
     return out;
