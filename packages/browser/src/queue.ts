@@ -37,10 +37,10 @@ function parse(text: string | null): Stored | null {
 
 /**
  * The durable delivery queue. Each page keeps its queue in localStorage under its own key, so tabs
- * never overwrite each other; a queue released on pagehide (a reload, a navigation, a closed tab) or
- * left unwritten for 10 s (a crash) is adopted by the next page of the app. Messages carry ids and the collector drops
- * repeats, so a message may be sent twice but is removed only when the collector has answered for
- * it: delivery is at least once, storage exactly once.
+ * never overwrite each other; a queue released on pagehide (a reload, a navigation, a closed tab)
+ * or left unwritten for 10 s (a crash) is adopted by the next page of the app. Messages carry ids
+ * and the collector drops repeats, so a message may be sent twice but is removed only when the
+ * collector has answered for it: delivery is at least once, storage exactly once.
  */
 export function createQueue(
   url: string,
