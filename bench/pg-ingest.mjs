@@ -5,8 +5,15 @@
 //
 //   pnpm --filter @idem/server build
 //   node bench/pg-ingest.mjs [--db postgres://postgres@127.0.0.1:5432/test] [--seconds 10] [--connections 16] [--instances 1,2] [--json]
+//
+// Besides events/s it reports CPU milliseconds per 1000 events, of the collector processes and of their
+// PostgreSQL backends: on a shared machine that cost is steadier than the rate. PG_INGEST_NODE_ARGS adds
+// node flags to the collector processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openStorage, startServer } from '@idem/server';
@@ -27,14 +34,51 @@ const APP = 'bench';
 const KEY = process.env.IDEM_SERVER_KEY ?? randomBytes(18).toString('hex');
 
 function startCollector(schema) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', '--db', values.db, '--schema', schema], {
-    env: { ...process.env, IDEM_SERVER_KEY: KEY },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.PG_INGEST_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      fileURLToPath(import.meta.url),
+      '--serve',
+      '--db',
+      values.db,
+      '--schema',
+      schema,
+    ],
+    {
+      env: { ...process.env, IDEM_SERVER_KEY: KEY },
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  );
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`collector exited with ${code}`)));
     child.stdout.once('data', (line) => resolve({ child, url: JSON.parse(String(line)).url }));
   });
+}
+
+/** CPU milliseconds a collector process has used so far (asked over IPC). */
+function collectorCpu({ child }) {
+  return new Promise((resolve) => {
+    child.once('message', (u) => resolve((u.user + u.system) / 1000));
+    child.send('cpu');
+  });
+}
+
+/**
+ * CPU milliseconds used so far by the PostgreSQL backends serving the collectors (application_name
+ * idem), read from /proc: the database runs on this machine, which is what lets the cost per event be
+ * told apart from whatever else the machine is doing.
+ */
+async function databaseCpu(pg) {
+  const { rows } = await pg.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'idem' AND datname = current_database()");
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return { pids: rows.map((r) => r.pid), ms: ticks * 10 };
 }
 
 const id = () => randomBytes(12).toString('base64url');
@@ -129,6 +173,8 @@ async function main() {
     counts.length * (seconds + 60) * 1000,
   ).unref();
 
+  const pg = new (createRequire(import.meta.resolve('@idem/server'))('pg').Client)({ connectionString: values.db });
+  await pg.connect();
   const rows = [];
   for (const instances of counts) {
     const owner = await openStorage(values.db, { fresh: true });
@@ -137,8 +183,22 @@ async function main() {
       for (let i = 0; i < instances; i++) collectors.push(await startCollector(owner.schema));
       const urls = collectors.map((c) => c.url);
       await load(urls, 1, connections, size); // warm-up: connections, prepared statements, JIT
+      const cpu0 = await Promise.all(collectors.map(collectorCpu));
+      const db0 = await databaseCpu(pg);
       const result = await load(urls, seconds, connections, size);
-      rows.push({ instances, connections, batch: size, ...result });
+      const cpu1 = await Promise.all(collectors.map(collectorCpu));
+      const db1 = await databaseCpu(pg);
+      const perThousand = (ms) => Math.round((ms / Math.max(result.events, 1)) * 1000);
+      const collectorMs = cpu1.reduce((a, b) => a + b, 0) - cpu0.reduce((a, b) => a + b, 0);
+      const dbMs = db0.pids.every((p) => db1.pids.includes(p)) ? db1.ms - db0.ms : Number.NaN;
+      rows.push({
+        instances,
+        connections,
+        batch: size,
+        ...result,
+        collectorCpuMsPer1k: perThousand(collectorMs),
+        postgresCpuMsPer1k: perThousand(dbMs),
+      });
     } finally {
       for (const c of collectors) {
         const exited = new Promise((r) => c.child.once('exit', r));
@@ -148,8 +208,14 @@ async function main() {
       await owner.close();
     }
   }
+  await pg.end();
   if (values.json) console.log(JSON.stringify(rows));
   else console.table(rows);
+  console.log(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
 }
 
 if (values.serve) {
@@ -157,6 +223,7 @@ if (values.serve) {
   const storage = await openStorage(values.db, { schema: values.schema });
   const server = await startServer({ port: 0, host: '127.0.0.1', storage, apps: [APP], serverKey: KEY, rateLimits: false });
   process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+  process.on('message', () => process.send(process.cpuUsage()));
   process.once('SIGTERM', async () => {
     await server.close();
     await storage.close();
