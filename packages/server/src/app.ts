@@ -6,6 +6,7 @@ import type { AppConfig } from './config.js';
 import { Engine } from './engine/engine.js';
 import { ApiError, errorBody } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
+import { registerAdmin } from './routes/admin.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { registerIngest } from './routes/ingest.js';
 import { registerReads } from './routes/reads.js';
@@ -90,6 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerIngest(fastify);
   registerServerApi(fastify);
   registerReads(fastify);
+  registerAdmin(fastify);
   if (options.dashboardDir && existsSync(options.dashboardDir)) await registerDashboard(fastify, options.dashboardDir);
   return fastify;
 }

@@ -54,6 +54,41 @@ describe('idem CLI', () => {
     expect(r.stderr).toMatch(/bogus/);
   });
 
+  it('unmerge, split, export and delete work on the database, with an audit entry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idem-admin-'));
+    const db = join(dir, 'idem.sqlite');
+    const { startServer } = await import('../dist/index.js');
+    const server = await startServer({ port: 0, db, apps: ['demo'], serverKey: 'k'.repeat(20) });
+    const now = new Date().toISOString();
+    const msg = (type: string, user: string, extra: object) => ({
+      type,
+      id: `cli${type}${user}xxxxx`,
+      user_id: user,
+      session_id: '1',
+      time: now,
+      ...extra,
+    });
+    await fetch(`${server.url}/api/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        app_id: 'demo',
+        messages: [msg('identify', '1', { identity: 'ann' }), msg('track', '2', { event: 'x' }), msg('identify', '2', { identity: 'ann' })],
+      }),
+    });
+    await server.close();
+    const idem = (...args: string[]) => spawnSync(process.execPath, [cli, ...args, '--app', 'demo', '--db', db], { encoding: 'utf8' });
+    const exported = idem('export', '--identity', 'ann');
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout).user_ids.map((u: { user_id: string }) => u.user_id)).toEqual(['1', '2']);
+    expect(idem('unmerge', '2').stdout).toContain('split user 2 out of 1');
+    expect(idem('unmerge', '2').stderr).toContain('was not merged');
+    expect(idem('split', '--identity', 'ann').stdout).toContain('split 0 user ids');
+    expect(idem('delete', '--user-id', '2', '--actor', 'dpo').stdout).toContain('deleted user ids 2 and 1 events');
+    expect(idem('delete', '--identity', 'guest').stderr).toContain('blocklisted');
+    expect(idem('export').stderr).toContain('--user-id');
+  });
+
   it('serve answers on its port with a generated key kept in .idem/', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'idem-serve-'));
     const env = { ...process.env };

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { ADMIN_HELP, adminCommand } from './commands/admin.js';
 import { MIGRATE_HELP, migrate } from './commands/migrate.js';
 import { REPLAY_HELP, replay } from './commands/replay.js';
 import { SERVE_HELP, serve } from './commands/serve.js';
@@ -8,12 +9,15 @@ const HELP = `idem: the Idem collector
   idem serve [--port] [--host] [--db] [--app ID]... [--config FILE]
   idem replay FILE... [--json] [--raw-client] [--db URL]
   idem migrate --db URL [--schema NAME]
+  idem unmerge | split | delete | export ...
 
 ${SERVE_HELP}
 
 ${REPLAY_HELP}
 
-${MIGRATE_HELP}`;
+${MIGRATE_HELP}
+
+${ADMIN_HELP}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -25,6 +29,11 @@ async function main(argv: string[]): Promise<number> {
       return replay(rest);
     case 'migrate':
       return migrate(rest);
+    case 'unmerge':
+    case 'split':
+    case 'delete':
+    case 'export':
+      return adminCommand(command, rest);
     case undefined:
     case 'help':
     case '--help':

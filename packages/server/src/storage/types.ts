@@ -1,4 +1,5 @@
 import type { PropertyValue } from '@idem/core';
+import type { AdminStorage } from './admin-types.js';
 
 /**
  * The storage interface. The engine (src/engine) holds the logic and calls these primitives inside
@@ -112,7 +113,7 @@ export interface TimeseriesQuery extends BreakdownQuery {
   to: number;
 }
 
-export interface Storage {
+export interface Storage extends Partial<AdminStorage> {
   readonly kind: 'sqlite' | 'postgres';
   /**
    * Runs `fn` in one transaction; concurrent callers on other instances must stay correct.

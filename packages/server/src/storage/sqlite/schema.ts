@@ -100,4 +100,19 @@ export const SQLITE_MIGRATIONS: string[] = [
   );
   CREATE INDEX warnings_user ON warnings (app_id, user_id);
   `,
+  // Reversible merges, deletion and export (issue "Beyond Heap").
+  `
+  ALTER TABLE merges ADD COLUMN undone_at INTEGER;
+  CREATE INDEX merges_from ON merges (app_id, from_id);
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    time INTEGER NOT NULL
+  );
+  CREATE INDEX audit_log_app ON audit_log (app_id, seq);
+  `,
 ];

@@ -1,5 +1,6 @@
 import type { PropertyValue } from '@idem/core';
 import Database from 'better-sqlite3';
+import type { AdminStorage, AdminTx } from '../admin-types.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type {
   BreakdownQuery,
@@ -14,6 +15,7 @@ import type {
   WarningRow,
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
+import { sqliteAdminTx, sqliteAudit } from './sqlite-admin.js';
 
 type Row = Record<string, unknown>;
 
@@ -204,23 +206,35 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     return sql;
   };
 
-  const storage: Storage = {
+  /** One transaction at a time: better-sqlite3 is synchronous, the engine's awaits are not. */
+  const serialised = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = async () => {
+      begin.run();
+      try {
+        const result = await fn();
+        commit.run();
+        return result;
+      } catch (error) {
+        if (db.inTransaction) rollback.run();
+        throw error;
+      }
+    };
+    const next = queue.then(run, run);
+    queue = next.catch(() => {});
+    return next;
+  };
+  const admin = sqliteAdminTx(db, tx);
+
+  const storage: Storage & AdminStorage = {
     kind: 'sqlite',
     transaction<T>(fn: (t: Tx) => Promise<T>): Promise<T> {
-      const run = async () => {
-        begin.run();
-        try {
-          const result = await fn(tx);
-          commit.run();
-          return result;
-        } catch (error) {
-          if (db.inTransaction) rollback.run();
-          throw error;
-        }
-      };
-      const next = queue.then(run, run);
-      queue = next.catch(() => {});
-      return next;
+      return serialised(() => fn(tx));
+    },
+    adminTransaction<T>(fn: (t: AdminTx) => Promise<T>): Promise<T> {
+      return serialised(() => fn(admin));
+    },
+    async audit(app, limit) {
+      return sqliteAudit(db, app, limit);
     },
     async lockIdentity() {},
     async lockUser() {},
