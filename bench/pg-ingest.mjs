@@ -6,12 +6,13 @@
 //   pnpm --filter @idem/server build
 //   node bench/pg-ingest.mjs [--db postgres://postgres@127.0.0.1:5432/test] [--seconds 10] [--connections 16] [--instances 1,2] [--json]
 //
+// With --db set to a SQLite file path it runs one collector on SQLite instead, for comparison.
 // Besides events/s it reports CPU milliseconds per 1000 events, of the collector processes and of their
 // PostgreSQL backends: on a shared machine that cost is steadier than the rate. PG_INGEST_NODE_ARGS adds
 // node flags to the collector processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,7 @@ const { values } = parseArgs({
 const APP = 'bench';
 const KEY = process.env.IDEM_SERVER_KEY ?? randomBytes(18).toString('hex');
 
-function startCollector(schema) {
+function startCollector(schema, file) {
   const child = spawn(
     process.execPath,
     [
@@ -41,9 +42,8 @@ function startCollector(schema) {
       fileURLToPath(import.meta.url),
       '--serve',
       '--db',
-      values.db,
-      '--schema',
-      schema,
+      file ?? values.db,
+      ...(schema ? ['--schema', schema] : []),
     ],
     {
       env: { ...process.env, IDEM_SERVER_KEY: KEY },
@@ -70,6 +70,7 @@ function collectorCpu({ child }) {
  * told apart from whatever else the machine is doing.
  */
 async function databaseCpu(pg) {
+  if (!pg) return { pids: [], ms: Number.NaN };
   const { rows } = await pg.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'idem' AND datname = current_database()");
   let ticks = 0;
   for (const { pid } of rows) {
@@ -157,12 +158,14 @@ async function load(urls, seconds, connections, size) {
 }
 
 async function main() {
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(values.db).hostname))
+  const postgres = /^postgres(ql)?:\/\//.test(values.db);
+  if (postgres && !['127.0.0.1', 'localhost', '[::1]'].includes(new URL(values.db).hostname))
     throw new Error('pg-ingest runs against a loopback database only');
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
   const size = Number(values.batch);
-  const counts = values.instances.split(',').map(Number);
+  // A SQLite file (--db /tmp/x.sqlite), for comparison at the same moment: one collector process only.
+  const counts = postgres ? values.instances.split(',').map(Number) : [1];
   if (!(seconds > 0 && seconds <= 120 && connections > 0 && connections <= 256 && size > 0 && size <= 500)) throw new Error('out of range');
   // A hard bound on the whole run, whatever happens to the collectors.
   setTimeout(
@@ -173,14 +176,15 @@ async function main() {
     counts.length * (seconds + 60) * 1000,
   ).unref();
 
-  const pg = new (createRequire(import.meta.resolve('@idem/server'))('pg').Client)({ connectionString: values.db });
-  await pg.connect();
+  const pg = postgres ? new (createRequire(import.meta.resolve('@idem/server'))('pg').Client)({ connectionString: values.db }) : null;
+  await pg?.connect();
   const rows = [];
   for (const instances of counts) {
-    const owner = await openStorage(values.db, { fresh: true });
+    const file = postgres ? null : `${values.db}.${randomBytes(4).toString('hex')}`;
+    const owner = postgres ? await openStorage(values.db, { fresh: true }) : null;
     const collectors = [];
     try {
-      for (let i = 0; i < instances; i++) collectors.push(await startCollector(owner.schema));
+      for (let i = 0; i < instances; i++) collectors.push(await startCollector(owner ? owner.schema : null, file));
       const urls = collectors.map((c) => c.url);
       await load(urls, 1, connections, size); // warm-up: connections, prepared statements, JIT
       const cpu0 = await Promise.all(collectors.map(collectorCpu));
@@ -197,7 +201,7 @@ async function main() {
         batch: size,
         ...result,
         collectorCpuMsPer1k: perThousand(collectorMs),
-        postgresCpuMsPer1k: perThousand(dbMs),
+        ...(postgres ? { postgresCpuMsPer1k: perThousand(dbMs) } : {}),
       });
     } finally {
       for (const c of collectors) {
@@ -205,10 +209,11 @@ async function main() {
         c.child.kill('SIGTERM');
         await exited;
       }
-      await owner.close();
+      await owner?.close();
+      for (const suffix of ['', '-wal', '-shm']) if (file) rmSync(`${file}${suffix}`, { force: true });
     }
   }
-  await pg.end();
+  await pg?.end();
   if (values.json) console.log(JSON.stringify(rows));
   else console.table(rows);
   console.log(
@@ -220,7 +225,7 @@ async function main() {
 
 if (values.serve) {
   // A collector process of its own, on a schema the parent made.
-  const storage = await openStorage(values.db, { schema: values.schema });
+  const storage = await openStorage(values.db, values.schema ? { schema: values.schema } : {});
   const server = await startServer({ port: 0, host: '127.0.0.1', storage, apps: [APP], serverKey: KEY, rateLimits: false });
   process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
   process.on('message', () => process.send(process.cpuUsage()));
