@@ -3,7 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { batchSchema, serverSchemas } from '../dist/index.js';
+import { wireSchemas } from '../dist/index.js';
+
+const { batchSchema, serverSchemas } = wireSchemas();
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '../../../docs/schemas');
 mkdirSync(out, { recursive: true });
