@@ -10,6 +10,7 @@ import { registerAdmin } from './routes/admin.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { registerIngest } from './routes/ingest.js';
 import { registerReads } from './routes/reads.js';
+import { registerSdk } from './routes/sdk.js';
 import { registerServerApi } from './routes/server-api.js';
 import type { Storage } from './storage/types.js';
 
@@ -20,6 +21,8 @@ export interface AppOptions {
   serverKey: string;
   /** Built dashboard (apps/dashboard/dist); served at / when present. */
   dashboardDir?: string | null;
+  /** The browser SDK's idem.min.js; served at /idem.min.js when present. */
+  sdkFile?: string | null;
   /** Rate limits are off in replay and the scenario tests. */
   rateLimits?: boolean;
   logger?: boolean;
@@ -92,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerServerApi(fastify);
   registerReads(fastify);
   registerAdmin(fastify);
+  if (options.sdkFile && existsSync(options.sdkFile)) registerSdk(fastify, options.sdkFile);
   if (options.dashboardDir && existsSync(options.dashboardDir)) await registerDashboard(fastify, options.dashboardDir);
   return fastify;
 }

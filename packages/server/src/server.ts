@@ -17,6 +17,7 @@ export interface StartOptions {
   serverKey?: string;
   clock?: Clock;
   dashboardDir?: string | null;
+  sdkFile?: string | null;
   rateLimits?: boolean;
   logger?: boolean;
 }
@@ -40,6 +41,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     apps,
     serverKey,
     dashboardDir: options.dashboardDir ?? null,
+    sdkFile: options.sdkFile ?? null,
     rateLimits: options.rateLimits ?? true,
     logger: options.logger ?? false,
   });

@@ -26,6 +26,12 @@ function defaultDashboard(): string | null {
   return existsSync(join(candidate, 'index.html')) ? candidate : null;
 }
 
+/** The browser SDK's script-tag build in this repository (packages/browser/dist/idem.min.js), if built. */
+function defaultSdk(): string | null {
+  const file = resolve(dirname(fileURLToPath(import.meta.url)), '../../browser/dist/idem.min.js');
+  return existsSync(file) ? file : null;
+}
+
 function localKey(dir: string): { key: string; generated: boolean } {
   const file = join(dir, 'server-key');
   if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), generated: false };
@@ -69,10 +75,12 @@ export async function serve(argv: string[]): Promise<void> {
   if (serverKey.length < 16) throw new Error('IDEM_SERVER_KEY must be at least 16 characters');
 
   const dashboardDir = values.dashboard ? resolve(values.dashboard) : defaultDashboard();
-  const server = await startServer({ port, host: values.host ?? '127.0.0.1', db, apps, serverKey, dashboardDir, logger: false });
+  const sdkFile = defaultSdk();
+  const server = await startServer({ port, host: values.host ?? '127.0.0.1', db, apps, serverKey, dashboardDir, sdkFile, logger: false });
   console.log(`idem collector on ${server.url} (${server.storage.kind}${isPostgresUrl(db) ? '' : `: ${db}`})`);
   console.log(`apps: ${apps.map((a) => a.id).join(', ')}`);
   if (dashboardDir) console.log(`dashboard: ${server.url}/`);
+  if (sdkFile) console.log(`browser SDK: ${server.url}/idem.min.js`);
   if (generated) console.log(`server key (generated, kept in .idem/server-key): ${serverKey}`);
   else if (!process.env.IDEM_SERVER_KEY) console.log(`server key (from .idem/server-key): ${serverKey}`);
 
