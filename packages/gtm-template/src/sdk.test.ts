@@ -260,6 +260,23 @@ describe('hostile, malformed, wrong-typed and oversized input', () => {
     expect((await p.fire({ tagType: 'track', ...base(), eventName })).status).toBe('failure');
   });
 
+  it.each([
+    ['a javascript: collector URL', { endpoint: 'javascript:alert(1)' }],
+    ['a number collector URL', { endpoint: 42 }],
+    ['a 10 kB collector URL', { endpoint: 'x'.repeat(10_000) }],
+    ['a collector URL with a 10 kB path', { endpoint: `http://127.0.0.1:9/${'x'.repeat(10_000)}` }],
+    ['a cookie domain the page is not on', { cookieDomain: 'attacker.example' }],
+    ['an array cookie domain', { cookieDomain: ['shop.example'] }],
+    ['strings in the checkboxes', { autoPageviews: 'no', secureCookie: 'yes', debug: 'yes' }],
+  ])('SDK options: %s start the SDK without harm', async (_name, extra) => {
+    const p = open();
+    const result = await p.fire({ ...identifyData('options@example.com'), ...extra });
+    expect(result.status).toBe('success');
+    expect(p.window.location.href).toBe('https://shop.example/pricing');
+    expect(p.window.document.cookie).toMatch(/(^|; )idem_demo=v1\./);
+    await expect(p.window.idem.flush()).resolves.toBeUndefined();
+  });
+
   it('an unknown tag type fails the tag; a missing one identifies', async () => {
     const p = open();
     expect((await p.fire({ ...base(), tagType: 'drop_tables' })).status).toBe('failure');
