@@ -32,6 +32,9 @@ interface ApiEvent {
   properties: Record<string, unknown>;
 }
 
+/** UI and collector states that arrive a little later (hydration, the SDK's batches): polled for up to 20 s. */
+const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 100 });
+
 const freePort = () =>
   new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -116,7 +119,7 @@ async function visitor(): Promise<{ context: BrowserContext; page: Page }> {
 /** What the page shows: the user id rendered on the server, and the one the browser SDK uses once hydrated. */
 async function shown(page: Page) {
   const client = page.getByTestId('client-user-id');
-  await expect.poll(() => client.textContent()).toMatch(/^\d+$/);
+  await eventually(() => client.textContent()).toMatch(/^\d+$/);
   const identity = async (id: string) => ((await page.getByTestId(id).count()) ? await page.getByTestId(id).textContent() : null);
   return {
     server: await page.getByTestId('server-user-id').textContent(),
@@ -166,7 +169,7 @@ describe('the SvelteKit demo in Chromium', () => {
     expect((await shown(page)).client).toBe(minted![2]);
     await page.reload();
     expect(await shown(page)).toMatchObject({ server: minted![2], client: minted![2] });
-    await expect.poll(() => pageviewPaths(minted![2]!), { timeout: 15_000 }).toEqual(['/', '/about', '/about']);
+    await eventually(() => pageviewPaths(minted![2]!)).toEqual(['/', '/about', '/about']);
     alice = { context, page, anonId: minted![2]! };
   });
 
@@ -175,15 +178,15 @@ describe('the SvelteKit demo in Chromium', () => {
     await page.goto(`${base}/pricing`);
     await shown(page);
     await page.getByTestId('plan-Pro').click();
-    await expect.poll(() => page.getByTestId('current-plan').textContent()).toBe('Your plan: Pro');
-    await expect.poll(async () => (await byUserId(anonId)).body.properties?.plan).toBe('Pro');
+    await eventually(() => page.getByTestId('current-plan').textContent()).toBe('Your plan: Pro');
+    await eventually(async () => (await byUserId(anonId)).body.properties?.plan).toBe('Pro');
     expect((await eventsOf(anonId)).some((e) => e.event === 'Plan Chosen' && e.properties.plan === 'Pro')).toBe(true);
   });
 
   it('a wrong password changes nothing', async () => {
     const { context, page, anonId } = alice;
     await logIn(page, 'alice@example.com', 'nope');
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('wrong password');
+    await eventually(() => page.getByRole('alert').textContent()).toContain('wrong password');
     expect((await cookieState(context)).state).toMatchObject({ userId: anonId, identity: null });
     expect((await byIdentity('alice@example.com')).status).toBe(404);
   });
@@ -192,8 +195,8 @@ describe('the SvelteKit demo in Chromium', () => {
     const { context, page, anonId } = alice;
     await logIn(page, 'alice@example.com');
     await page.waitForURL(`${base}/account`);
-    await expect.poll(() => page.getByTestId('account-name').textContent()).toBe('Alice');
-    await expect.poll(() => page.getByTestId('client-identity').count()).toBe(1);
+    await eventually(() => page.getByTestId('account-name').textContent()).toBe('Alice');
+    await eventually(() => page.getByTestId('client-identity').count()).toBe(1);
     expect(await shown(page)).toEqual({
       server: anonId,
       client: anonId,
@@ -204,9 +207,7 @@ describe('the SvelteKit demo in Chromium', () => {
     const user = (await byIdentity('alice@example.com')).body;
     expect(user).toMatchObject({ user_id: anonId, identity: 'alice@example.com' });
     expect(user.properties).toMatchObject({ plan: 'Pro', name: 'Alice', email: 'alice@example.com' });
-    await expect
-      .poll(() => pageviewPaths(user.user_id), { timeout: 15_000 })
-      .toEqual(expect.arrayContaining(['/', '/about', '/pricing', '/login']));
+    await expect.poll(() => pageviewPaths(user.user_id)).toEqual(expect.arrayContaining(['/', '/about', '/pricing', '/login']));
   });
 
   it('a second device that logs in as the same account merges into it', async () => {
@@ -214,10 +215,10 @@ describe('the SvelteKit demo in Chromium', () => {
     await page.goto(`${base}/about`);
     const phoneId = (await shown(page)).client!;
     expect(phoneId).not.toBe(alice.anonId);
-    await expect.poll(() => pageviewPaths(phoneId), { timeout: 15_000 }).toEqual(['/about']);
+    await eventually(() => pageviewPaths(phoneId)).toEqual(['/about']);
     await logIn(page, 'alice@example.com');
     await page.waitForURL(`${base}/account`);
-    await expect.poll(() => page.getByTestId('client-identity').count()).toBe(1);
+    await eventually(() => page.getByTestId('client-identity').count()).toBe(1);
     // R5: this device keeps its user id, and the collector merged it into alice's user.
     expect(await shown(page)).toMatchObject({ server: phoneId, client: phoneId, clientIdentity: 'alice@example.com' });
     expect((await cookieState(context)).state.userId).toBe(phoneId);
@@ -232,22 +233,22 @@ describe('the SvelteKit demo in Chromium', () => {
     const { page } = alice;
     await page.goto(`${base}/pricing`);
     await page.getByTestId('plan-Enterprise').click();
-    await expect.poll(() => page.getByTestId('current-plan').textContent()).toBe('Your plan: Enterprise');
-    await expect.poll(async () => (await byIdentity('alice@example.com')).body.properties.plan).toBe('Enterprise');
+    await eventually(() => page.getByTestId('current-plan').textContent()).toBe('Your plan: Enterprise');
+    await eventually(async () => (await byIdentity('alice@example.com')).body.properties.plan).toBe('Enterprise');
   });
 
   it('logging out gives the device a new anonymous user (R8), on the server and in the SDK', async () => {
     const { context, page, anonId } = alice;
     await page.getByTestId('logout').click();
     await page.waitForURL(`${base}/`);
-    await expect.poll(() => page.getByTestId('login-link').count()).toBe(1);
-    await expect.poll(async () => (await shown(page)).client).not.toBe(anonId);
+    await eventually(() => page.getByTestId('login-link').count()).toBe(1);
+    await eventually(async () => (await shown(page)).client).not.toBe(anonId);
     const ids = await shown(page);
     expect(ids.server).toBe(ids.client);
     expect([ids.serverIdentity, ids.clientIdentity]).toEqual([null, null]);
     expect((await cookieState(context)).state).toMatchObject({ userId: ids.client, identity: null });
-    await expect.poll(async () => (await byUserId(ids.client!)).body.identity ?? null, { timeout: 15_000 }).toBeNull();
-    await expect.poll(() => pageviewPaths(ids.client!), { timeout: 15_000 }).toContain('/');
+    await eventually(async () => (await byUserId(ids.client!)).body.identity ?? null).toBeNull();
+    await eventually(() => pageviewPaths(ids.client!)).toContain('/');
     expect((await byIdentity('alice@example.com')).body.merged_user_ids).not.toContain(ids.client);
   });
 
