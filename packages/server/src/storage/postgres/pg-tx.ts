@@ -47,8 +47,12 @@ export class PgTx implements Tx {
     this.ended = true;
   }
 
-  private async q<R extends QueryResultRow = Row>(name: string, text: string, values: unknown[]) {
+  private live(): void {
     if (this.ended) throw new Error('transaction already ended');
+  }
+
+  private async q<R extends QueryResultRow = Row>(name: string, text: string, values: unknown[]) {
+    this.live();
     return this.client.query<R>({ name, text, values });
   }
 
@@ -74,6 +78,7 @@ export class PgTx implements Tx {
   }
 
   async getUser(app: string, userId: string) {
+    this.live();
     let row = this.pending.cached(app, userId) ?? null;
     if (!row) {
       const r = await this.q('idem_get_user', `SELECT ${USER_COLUMNS} FROM users WHERE app_id = $1 AND user_id = $2`, [app, userId]);
@@ -99,6 +104,7 @@ export class PgTx implements Tx {
     await this.q('idem_set_identity', 'UPDATE users SET identity = $1 WHERE app_id = $2 AND user_id = $3', [identity, app, rootId]);
   }
   async touchSeen(app: string, rootId: string, time: number) {
+    this.live();
     this.pending.touch(app, rootId, time);
   }
   async countAttachments(app: string, identity: string, from: number, to: number) {

@@ -115,20 +115,26 @@ describe.skipIf(!enabled)('PostgreSQL storage', () => {
         await tx.createUser('demo', { userId: '2', identity: null, serverCreated: false, time: T0 });
       });
       let attempts = 0;
-      let release: () => void = () => {};
+      let wrote: () => void = () => {};
+      let looked: () => void = () => {};
       const winnerWrote = new Promise<void>((r) => {
-        release = r;
+        wrote = r;
       });
-      // Neither takes the identity lock, so only the unique index stands between them.
+      const loserLooked = new Promise<void>((r) => {
+        looked = r;
+      });
+      // Neither takes the identity lock, so only the unique index stands between them: the loser looks
+      // before the winner commits, finds nobody, and its write then hits the index.
       const winner = s.transaction(async (tx) => {
         await tx.setIdentity('demo', '1', 'carol');
-        release();
-        await new Promise((r) => setTimeout(r, 100));
+        wrote();
+        await loserLooked;
       });
       const loser = s.transaction(async (tx) => {
         attempts += 1;
         await winnerWrote;
         const owner = await tx.findByIdentity('demo', 'carol');
+        looked();
         if (owner) return owner.userId;
         await tx.setIdentity('demo', '2', 'carol');
         return '2';
