@@ -32,7 +32,8 @@ let started = false;
 export function initIdem({ appId, ...options }: InitIdemOptions): Idem {
   if (inBrowser() && !started) {
     started = true;
-    idem.init(appId, options);
+    // Already started (this module re-run by HMR, or the app's own idem.init): keep that instance.
+    if (idem.getUserId() === null) idem.init(appId, options);
   }
   return idem;
 }
