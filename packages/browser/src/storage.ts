@@ -1,7 +1,7 @@
-import { decodeState, type KeyValueStore, STATE_KEY } from '@idem/core';
+import { decodeState, type KeyValueStore, STATE_COOKIE_MAX_AGE, STATE_KEY } from '@idem/core';
 
 /** 395 days: about 13 months, the longest a first-party cookie lives in most browsers' policies. */
-export const COOKIE_MAX_AGE = 34_128_000;
+export const COOKIE_MAX_AGE = STATE_COOKIE_MAX_AGE;
 
 /** Every value of the cookie `name` that the page can see (one per domain/path it was set on). */
 export function readCookies(name: string): string[] {

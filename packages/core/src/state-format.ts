@@ -18,6 +18,9 @@ export interface DeviceState {
 
 export const STATE_VERSION = 'v1';
 
+/** The cookie's Max-Age in seconds: 395 days, about 13 months (R2), the most browsers allow a first-party cookie. */
+export const STATE_COOKIE_MAX_AGE = 34_128_000;
+
 /** The cookie name for an app; app ids are [A-Za-z0-9_-] so the name is always cookie-safe. */
 export function stateCookieName(appId: string): string {
   return `idem_${appId}`;

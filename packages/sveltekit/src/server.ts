@@ -7,6 +7,7 @@ import {
   type Message,
   type Outcome,
   type Reason,
+  STATE_COOKIE_MAX_AGE,
   STATE_KEY,
   stateCookieName,
 } from '@idem/core';
@@ -54,7 +55,7 @@ export interface IdemLocals {
 }
 
 /** About 13 months, as in docs/contracts.md. */
-export const COOKIE_MAX_AGE = 34_186_669;
+export const COOKIE_MAX_AGE = STATE_COOKIE_MAX_AGE;
 
 /** Every value of cookie `name` in a Cookie header, as sent: the state is not URI-decoded twice. */
 function cookieValues(header: string, name: string): string[] {

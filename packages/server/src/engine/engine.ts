@@ -327,6 +327,7 @@ export class Engine {
     if (!identity.ok) return refuse(identity.reason);
     if (!isUserId(item.user_id)) return refuse('invalid_type');
     const user = await this.ensureUser(tx, app, item.user_id, time);
+    await tx.touchSeen(app, user.rootId, time);
     const reason = await this.identify(tx, app, user, identity.identity, time, null);
     if (reason) return { status: 'refused', reason };
     return { status: 'accepted', user_id: (await tx.getUser(app, user.userId))?.rootId ?? user.userId };
