@@ -105,6 +105,21 @@ export const PG_MIGRATIONS: string[] = [
   );
   CREATE INDEX warnings_user ON warnings (app_id, user_id);
   `,
+  // Reversible merges, deletion and export (issue "Beyond Heap").
+  `
+  ALTER TABLE merges ADD COLUMN undone_at BIGINT;
+  CREATE INDEX merges_from ON merges (app_id, from_id);
+  CREATE TABLE audit_log (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    app_id TEXT COLLATE "C" NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    time BIGINT NOT NULL
+  );
+  CREATE INDEX audit_log_app ON audit_log (app_id, seq);
+  `,
 ];
 
 /** Advisory lock class for migrations (the other classes are in lock-keys.ts). */

@@ -39,9 +39,9 @@ export const LOCK_USER = 2;
 export class PgTx implements Tx {
   private ended = false;
   private readonly locks = new Set<string>();
-  private readonly pending = new PendingUsers();
+  protected readonly pending = new PendingUsers();
 
-  constructor(private readonly client: ClientBase) {}
+  constructor(protected readonly client: ClientBase) {}
 
   end(): void {
     this.ended = true;
@@ -51,7 +51,7 @@ export class PgTx implements Tx {
     if (this.ended) throw new Error('transaction already ended');
   }
 
-  private async q<R extends QueryResultRow = Row>(name: string, text: string, values: unknown[]) {
+  protected async q<R extends QueryResultRow = Row>(name: string, text: string, values: unknown[]) {
     this.live();
     return this.client.query<R>({ name, text, values });
   }

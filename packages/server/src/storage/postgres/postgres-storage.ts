@@ -1,6 +1,9 @@
+import type { PoolClient } from 'pg';
+import type { AdminStorage, AdminTx } from '../admin-types.js';
 import type { Storage, Tx } from '../types.js';
 import { backoff, createPool, currentSchema, isRetryable, randomSchemaName, sleep } from './connection.js';
 import { migratePostgres, quoteSchema } from './migrations.js';
+import { PgAdminTx } from './pg-admin.js';
 import { pgReads } from './pg-reads.js';
 import { LOCK_IDENTITY, LOCK_USER, PgTx } from './pg-tx.js';
 
@@ -19,6 +22,8 @@ export interface PostgresOptions {
 }
 
 export interface PostgresStorage extends Storage {
+  adminTransaction: AdminStorage['adminTransaction'];
+  audit: AdminStorage['audit'];
   readonly kind: 'postgres';
   /** The schema this storage works in. */
   readonly schema: string;
@@ -56,32 +61,51 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Pos
     return tx;
   };
 
+  /** One transaction with retries on lost races; `fn` must have no effects outside it. */
+  const run = async <X extends PgTx, T>(make: (client: PoolClient) => X, fn: (tx: X) => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      const client = await pool.connect();
+      const tx = make(client);
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await tx.flush();
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((e: Error) => {
+          broken = e;
+        });
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+      } finally {
+        tx.end();
+        client.release(broken);
+      }
+      await sleep(backoff(attempt));
+    }
+  };
+
   let closed = false;
   const storage: PostgresStorage = {
     kind: 'postgres',
     schema,
-    async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-      for (let attempt = 1; ; attempt++) {
-        const client = await pool.connect();
-        const tx = new PgTx(client);
-        let broken: Error | undefined;
-        try {
-          await client.query('BEGIN');
-          const result = await fn(tx);
-          await tx.flush();
-          await client.query('COMMIT');
-          return result;
-        } catch (error) {
-          await client.query('ROLLBACK').catch((e: Error) => {
-            broken = e;
-          });
-          if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
-        } finally {
-          tx.end();
-          client.release(broken);
-        }
-        await sleep(backoff(attempt));
-      }
+    transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+      return run((client) => new PgTx(client), fn);
+    },
+    adminTransaction<T>(fn: (tx: AdminTx) => Promise<T>): Promise<T> {
+      return run<PgAdminTx, T>((client) => new PgAdminTx(client), fn);
+    },
+    async audit(app, limit) {
+      const { rows } = await pool.query('SELECT * FROM audit_log WHERE app_id = $1 ORDER BY seq DESC LIMIT $2', [app, limit]);
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        action: r.action,
+        target: r.target,
+        actor: r.actor,
+        detail: r.detail,
+        time: Number(r.time),
+      }));
     },
     async lockIdentity(tx, app, identity) {
       await txOf(tx).lock(LOCK_IDENTITY, app, identity);
