@@ -42,7 +42,7 @@ describe.skipIf(!enabled)('PostgreSQL storage', () => {
     const schema = `idem_mig_${randomBytes(6).toString('hex')}`;
     try {
       const opened = await Promise.all([1, 2, 3].map(() => openPostgresStorage({ url: PG_TEST_URL, fresh: false, schema, poolSize: 2 })));
-      expect(await versions(schema)).toEqual([1]);
+      expect(await versions(schema)).toEqual(PG_MIGRATIONS.map((_, i) => i + 1));
       await opened[0]?.transaction((tx) => tx.createUser('demo', { userId: '7', identity: null, serverCreated: false, time: T0 }));
       expect(await opened[2]?.getUser('demo', '7')).toMatchObject({ userId: '7' });
       await Promise.all(opened.map((s) => s.close()));
@@ -62,8 +62,10 @@ describe.skipIf(!enabled)('PostgreSQL storage', () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
       expect(await migrate(['--db', PG_TEST_URL, '--schema', schema])).toBe(0);
-      expect(log).toHaveBeenLastCalledWith(`postgres schema "${schema}": applied 1; now at version 1`);
-      expect(await versions(schema)).toEqual([1]);
+      expect(log).toHaveBeenLastCalledWith(
+        `postgres schema "${schema}": applied ${PG_MIGRATIONS.map((_, i) => i + 1).join(', ')}; now at version ${PG_MIGRATIONS.length}`,
+      );
+      expect(await versions(schema)).toEqual(PG_MIGRATIONS.map((_, i) => i + 1));
       await expect(migrate(['--db', PG_TEST_URL, '--schema', 'Bad-Name'])).rejects.toThrow('invalid schema name');
       await expect(migrate(['--db', ':memory:', '--schema', schema])).rejects.toThrow('PostgreSQL only');
     } finally {
