@@ -43,6 +43,11 @@ export const PAGEVIEW_EVENT = 'Pageview';
 
 /** Skew corrections beyond this are not trusted (a broken client clock); times are then taken as sent. */
 const MAX_SKEW_MS = 24 * 60 * 60 * 1000;
+/**
+ * Differences below this are network transit and queueing, not a wrong clock: correcting them would
+ * shift each batch by its own latency and could swap the order of events sent in separate batches.
+ */
+const MIN_SKEW_MS = 60 * 1000;
 
 /** A server-created user's id: random like a client's (R1), from the server's cryptographic source. */
 function newUserId(): string {
@@ -63,7 +68,8 @@ export class Engine {
   async ingest(app: string, messages: unknown[], ctx: IngestContext = {}): Promise<MessageResult[]> {
     const now = this.clock.now();
     const sent = parseTime(ctx.sentAt);
-    const skew = sent !== null && Math.abs(now - sent) < MAX_SKEW_MS ? now - sent : 0;
+    const gap = sent === null ? 0 : Math.abs(now - sent);
+    const skew = sent !== null && gap >= MIN_SKEW_MS && gap < MAX_SKEW_MS ? now - sent : 0;
     return this.storage.transaction(async (tx) => {
       const results: MessageResult[] = [];
       for (const raw of messages) {
