@@ -556,6 +556,24 @@ describe('dashboard', () => {
     await ctx.close();
   });
 
+  it('splits a wrong merge back out from the profile ("Split out")', async () => {
+    await page.goto(`${collector.url}/`);
+    if (await page.$('input[name=app]')) await signIn();
+    await page.goto(`${collector.url}/#/users/${devices[1]!.userId}`);
+    await page.waitForSelector('.profile h1');
+    expect(await page.textContent('.profile h1')).toBe(ALICE);
+    page.once('dialog', (d) => d.accept());
+    await page.click(`.user-ids li:has(a:text-is("${devices[1]!.userId}")) button:has-text("Split out")`);
+    // The split-out user id is its own anonymous user again, and Alice keeps the other device.
+    await page.waitForFunction((id) => document.querySelector('.profile h1')?.textContent === `User ${id}`, devices[1]!.userId);
+    expect(await page.textContent('.profile-sub')).toContain('Anonymous');
+    await screenshot(page, 'profile-split-out');
+    const alice = await api<{ merged_user_ids: string[] }>(`users?app_id=demo&identity=${encodeURIComponent(ALICE)}`);
+    expect(alice.merged_user_ids).toEqual([devices[0]!.userId]);
+    const audit = await api<{ audit: { action: string; actor: string; target: string }[] }>('audit?app_id=demo');
+    expect(audit.audit[0]).toMatchObject({ action: 'unmerge', actor: 'dashboard', target: devices[1]!.userId });
+  });
+
   it('ran without console errors or CSP violations', () => {
     // The 401s and 404s the tests caused on purpose are logged by Chromium as failed resources.
     expect(problems.filter((p) => !/status of (401|404|400)/.test(p))).toEqual([]);

@@ -118,6 +118,8 @@ export interface Api {
     q: { property: string; interval: 'day' | 'week'; event?: string; filters?: Filter[]; from: string; to: string },
     signal?: AbortSignal,
   ): Promise<{ property: string; rows: TimeseriesRow[] }>;
+  /** Splits a merged user id back out of its user (a wrong merge); recorded in the audit log as "dashboard". */
+  unmerge(userId: string): Promise<{ user_id: string; unmerged_from: string }>;
 }
 
 /**
@@ -150,6 +152,25 @@ export function createApi(
     }
     return (await res.json()) as T;
   };
+  const post = async <T>(path: string): Promise<T> => {
+    let res: Response;
+    try {
+      res = await doFetch(apiUrl(path, { app_id: creds.appId }, base), {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${creds.key}`, Accept: 'application/json', 'X-Idem-Actor': 'dashboard' },
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'The collector could not be reached.');
+    }
+    if (!res.ok) {
+      const error = await errorOf(res);
+      if (res.status === 401) options.onUnauthorized?.(error);
+      throw error;
+    }
+    return (await res.json()) as T;
+  };
   const id = (userId: string) => encodeURIComponent(userId);
   return {
     users: (q, signal) =>
@@ -161,6 +182,7 @@ export function createApi(
     user: (userId, signal) => get(`users/${id(userId)}`, {}, signal),
     events: (userId, signal) => get(`users/${id(userId)}/events`, {}, signal),
     warnings: (userId, signal) => get('warnings', { user_id: userId }, signal),
+    unmerge: (userId) => post(`users/${id(userId)}/unmerge`),
     propertyNames: (signal) => get('properties', {}, signal),
     breakdown: (q, signal) =>
       get('charts/breakdown', { property: q.property, event: q.event ?? null, filter: filterParams(q.filters ?? []) }, signal),

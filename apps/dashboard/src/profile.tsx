@@ -26,6 +26,8 @@ interface ProfileData {
 
 /** One user (any of its user ids leads here, following merges): identity, devices, properties, sessions, warnings. */
 export function UserProfile({ api, userId, appId }: { api: Api; userId: string; appId: string }) {
+  // Bumped after a merge is taken back, so the profile loads again even when the address stays.
+  const [version, setVersion] = useState(0);
   const state = useAsync<ProfileData>(
     async (signal) => {
       // Not a user id at all (R1): no request, the same answer as an unknown one.
@@ -40,7 +42,7 @@ export function UserProfile({ api, userId, appId }: { api: Api; userId: string; 
       ]);
       return { user, events: events.events, warnings };
     },
-    [api, userId],
+    [api, userId, version],
   );
 
   const back = (
@@ -143,6 +145,7 @@ export function UserProfile({ api, userId, appId }: { api: Api; userId: string; 
                     {id}
                   </a>
                   <Badge kind="muted">merged</Badge>
+                  <UnmergeButton api={api} userId={id} onDone={() => setVersion((v) => v + 1)} />
                 </li>
               ))}
             </ul>
@@ -290,5 +293,35 @@ function EventItem({ event }: { event: IdemEvent }) {
         )}
       </div>
     </li>
+  );
+}
+
+/**
+ * Takes a wrong merge back (issue "Beyond Heap"): the user id becomes its own anonymous user again,
+ * with its own events and properties, and this user's properties are recomputed. Then shows it.
+ */
+function UnmergeButton({ api, userId, onDone }: { api: Api; userId: string; onDone: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const split = async () => {
+    if (!window.confirm(`Split user id ${userId} out of this user? Its events and properties go with it.`)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.unmerge(userId);
+      if (window.location.hash === userHref(userId)) onDone();
+      else window.location.hash = userHref(userId);
+    } catch (e) {
+      setError((e as Error).message);
+      setBusy(false);
+    }
+  };
+  return (
+    <span class="unmerge">
+      <button type="button" class="link-button" disabled={busy} onClick={split} title="Undo this merge">
+        {busy ? 'Splitting…' : 'Split out'}
+      </button>
+      {error && <span class="error-text">{error}</span>}
+    </span>
   );
 }
