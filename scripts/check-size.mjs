@@ -28,16 +28,18 @@ for (const dir of dirs) {
     // A shipped bundle (*.min.js) is measured as it is; a library entry is bundled the way an app
     // would bundle it, with its peers left out.
     const shipped = budget.path.endsWith('.min.js');
-    const out = shipped ? null : await build({
-      entryPoints: [entry],
-      bundle: true,
-      minify: true,
-      write: false,
-      format: 'esm',
-      external: budget.external ?? [],
-      platform: 'browser',
-      logLevel: 'silent',
-    });
+    const out = shipped
+      ? null
+      : await build({
+          entryPoints: [entry],
+          bundle: true,
+          minify: true,
+          write: false,
+          format: 'esm',
+          external: budget.external ?? [],
+          platform: 'browser',
+          logLevel: 'silent',
+        });
     const code = shipped ? readFileSync(entry) : out.outputFiles[0].contents;
     const gzip = gzipSync(code, { level: 9 }).length;
     const brotli = brotliCompressSync(code).length;

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type IdemClient, type Message, type RandomSource, createClient, IDENTITY_BLOCKLIST, normalizeIdentity } from '@idem/core';
+import { createClient, IDENTITY_BLOCKLIST, type IdemClient, type Message, normalizeIdentity, type RandomSource } from '@idem/core';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,11 @@ const call = fc.oneof(
   fc.record({ kind: fc.constant('clear' as const), device: fc.constantFrom(...DEVICES) }),
   fc.record({ kind: fc.constant('serverProps' as const), identity: fc.constantFrom(...IDENTITIES), value: fc.integer({ min: 0, max: 3 }) }),
   fc.record({ kind: fc.constant('serverTrack' as const), identity: fc.constantFrom(...IDENTITIES) }),
-  fc.record({ kind: fc.constant('serverIdentify' as const), device: fc.constantFrom(...DEVICES), identity: fc.constantFrom(...IDENTITIES) }),
+  fc.record({
+    kind: fc.constant('serverIdentify' as const),
+    device: fc.constantFrom(...DEVICES),
+    identity: fc.constantFrom(...IDENTITIES),
+  }),
   fc.record({ kind: fc.constant('wait' as const), minutes: fc.constantFrom(1, 31, 60 * 24 * 16) }),
 );
 type Call = typeof call extends fc.Arbitrary<infer T> ? T : never;
@@ -121,12 +125,14 @@ async function run(calls: Call[], cuts: (step: number) => boolean, seed: number)
         // Server-side calls see everything sent before them, as a backend would after the page.
         await deliver();
         await storage.transaction(async (tx) => {
-          if (c.kind === 'serverProps') await engine.serverAddUserProperties(tx, 'app', { identity: c.identity, properties: { plan: `s${c.value}` } });
+          if (c.kind === 'serverProps')
+            await engine.serverAddUserProperties(tx, 'app', { identity: c.identity, properties: { plan: `s${c.value}` } });
           if (c.kind === 'serverTrack') {
             const r = await engine.serverTrack(tx, 'app', { identity: c.identity, event: `S${step}`, idempotency_key: `k${step}` });
             if (r.status === 'accepted') acceptedEvents.add(`k:k${step}`);
           }
-          if (c.kind === 'serverIdentify') await engine.serverIdentify(tx, 'app', { user_id: client(c.device).getUserId(), identity: c.identity });
+          if (c.kind === 'serverIdentify')
+            await engine.serverIdentify(tx, 'app', { user_id: client(c.device).getUserId(), identity: c.identity });
         });
       }
     }
@@ -180,7 +186,10 @@ function canonical(db: Database.Database) {
 function checkInvariants(r: Run) {
   const { db } = r;
   // One identity has at most one user; every stored identity is one core accepts (never blocklisted).
-  const identities = db.prepare('SELECT identity, count(*) AS n FROM users WHERE identity IS NOT NULL GROUP BY identity').all() as { identity: string; n: number }[];
+  const identities = db.prepare('SELECT identity, count(*) AS n FROM users WHERE identity IS NOT NULL GROUP BY identity').all() as {
+    identity: string;
+    n: number;
+  }[];
   for (const { identity, n } of identities) {
     expect(n).toBe(1);
     const checked = normalizeIdentity(identity);
@@ -188,15 +197,24 @@ function checkInvariants(r: Run) {
     expect(IDENTITY_BLOCKLIST).not.toContain(identity.toLowerCase());
   }
   // Identified users only hold identities on roots; merged rows point at a root.
-  const bad = db.prepare('SELECT count(*) AS n FROM users u LEFT JOIN users r ON r.app_id = u.app_id AND r.user_id = u.root_id WHERE r.user_id IS NULL OR r.root_id != r.user_id OR (u.user_id != u.root_id AND u.identity IS NOT NULL)').get() as { n: number };
+  const bad = db
+    .prepare(
+      'SELECT count(*) AS n FROM users u LEFT JOIN users r ON r.app_id = u.app_id AND r.user_id = u.root_id WHERE r.user_id IS NULL OR r.root_id != r.user_id OR (u.user_id != u.root_id AND u.identity IS NOT NULL)',
+    )
+    .get() as { n: number };
   expect(bad.n).toBe(0);
   // No two identified users merged: every user id attached to X belongs to the user holding X.
   const wrong = db
-    .prepare('SELECT count(*) AS n FROM identity_attachments a JOIN users u ON u.app_id = a.app_id AND u.user_id = a.user_id JOIN users r ON r.app_id = u.app_id AND r.user_id = u.root_id WHERE r.identity IS NOT a.identity')
+    .prepare(
+      'SELECT count(*) AS n FROM identity_attachments a JOIN users u ON u.app_id = a.app_id AND u.user_id = a.user_id JOIN users r ON r.app_id = u.app_id AND r.user_id = u.root_id WHERE r.identity IS NOT a.identity',
+    )
     .get() as { n: number };
   expect(wrong.n).toBe(0);
   // The merge cap holds in every rolling 30 days.
-  const attachments = db.prepare('SELECT identity, time FROM identity_attachments ORDER BY identity, time').all() as { identity: string; time: number }[];
+  const attachments = db.prepare('SELECT identity, time FROM identity_attachments ORDER BY identity, time').all() as {
+    identity: string;
+    time: number;
+  }[];
   const window = 30 * 24 * 3600_000;
   for (const [i, a] of attachments.entries()) {
     const inWindow = attachments.filter((b, j) => j <= i && b.identity === a.identity && b.time > a.time - window).length;
@@ -211,29 +229,41 @@ function checkInvariants(r: Run) {
 describe('identity graph properties', () => {
   it('keeps every invariant for random call sequences, whatever the batching', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 40 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), fc.integer(), async (calls, cutPlan, seed) => {
-        const one = await run(calls, () => true, seed);
-        const batched = await run(calls, (step) => cutPlan[step] ?? false, seed);
-        try {
-          checkInvariants(one);
-          checkInvariants(batched);
-          expect(canonical(batched.db)).toEqual(canonical(one.db));
-        } finally {
-          await one.close();
-          await batched.close();
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(call, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+        fc.integer(),
+        async (calls, cutPlan, seed) => {
+          const one = await run(calls, () => true, seed);
+          const batched = await run(calls, (step) => cutPlan[step] ?? false, seed);
+          try {
+            checkInvariants(one);
+            checkInvariants(batched);
+            expect(canonical(batched.db)).toEqual(canonical(one.db));
+          } finally {
+            await one.close();
+            await batched.close();
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('holds the merge cap when many devices identify one identity', async () => {
     const calls: Call[] = [];
-    for (let i = 0; i < 14; i++) calls.push({ kind: 'track', device: DEVICES[i % 4] as string }, { kind: 'identify', device: DEVICES[i % 4] as string, identity: 'ann' }, { kind: 'clear', device: DEVICES[i % 4] as string });
+    for (let i = 0; i < 14; i++)
+      calls.push(
+        { kind: 'track', device: DEVICES[i % 4] as string },
+        { kind: 'identify', device: DEVICES[i % 4] as string, identity: 'ann' },
+        { kind: 'clear', device: DEVICES[i % 4] as string },
+      );
     const r = await run(calls, () => false, 1);
     try {
       checkInvariants(r);
-      const members = r.db.prepare("SELECT count(*) AS n FROM users u JOIN users r ON r.user_id = u.root_id WHERE r.identity = 'ann'").get() as { n: number };
+      const members = r.db
+        .prepare("SELECT count(*) AS n FROM users u JOIN users r ON r.user_id = u.root_id WHERE r.identity = 'ann'")
+        .get() as { n: number };
       expect(members.n).toBe(10);
     } finally {
       await r.close();

@@ -27,7 +27,8 @@ export function registerServerApi(fastify: FastifyInstance): void {
       requireKey(req.headers.authorization, fastify.idem.serverKey, app, true);
       if (app.rateLimit) fastify.idem.limiter.check(`app:${app.id}`, app.rateLimit.max, app.rateLimit.windowMs);
       // Heap's limit: 30 requests per 30 s per identity, so one runaway backend loop cannot flood a profile.
-      if (typeof body.identity === 'string') fastify.idem.limiter.check(`identity:${app.id}:${body.identity}`, IDENTITY_LIMIT.max, IDENTITY_LIMIT.windowMs);
+      if (typeof body.identity === 'string')
+        fastify.idem.limiter.check(`identity:${app.id}:${body.identity}`, IDENTITY_LIMIT.max, IDENTITY_LIMIT.windowMs);
       const { engine } = fastify.idem;
       if (bulkKey && body[bulkKey] !== undefined) {
         const items = body[bulkKey];
