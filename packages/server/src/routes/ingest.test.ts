@@ -149,7 +149,11 @@ describe('POST /api/v1/batch', () => {
   });
 
   it('leaves times alone when sent_at differs by transit time only', async () => {
-    await c.post('/api/v1/batch', { app_id: 'demo', sent_at: '2026-06-01T11:59:59.000Z', messages: [message('track', { event: 'x' }, '2026-06-01T11:59:58.000Z')] });
+    await c.post('/api/v1/batch', {
+      app_id: 'demo',
+      sent_at: '2026-06-01T11:59:59.000Z',
+      messages: [message('track', { event: 'x' }, '2026-06-01T11:59:58.000Z')],
+    });
     const events = (await c.get('/api/v1/users/1001/events?app_id=demo')).body.events;
     expect(events[0].time).toBe('2026-06-01T11:59:58.000Z');
   });
