@@ -232,6 +232,45 @@ describe.each(backends)('storage contract: $name', ({ open }) => {
     expect(await run((tx) => tx.claimMessageId('other', 'm1'))).toBe(true);
   });
 
+  it('groups users by a property for an event done by few of them or by all (either join order)', async () => {
+    await run(async (tx) => {
+      for (const [id, plan] of [
+        ['100', 'Pro'],
+        ['101', 'Pro'],
+        ['102', 'Free'],
+        ['103', 'Free'],
+      ] as const) {
+        await user(tx, id);
+        await setProp(tx, id, id, 'plan', plan, T0);
+        await setProp(tx, id, id, 'country', id === '101' ? 'NZ' : 'US', T0);
+        await tx.insertEvent(APP, id, event(`c${id}`, id));
+      }
+      await tx.insertEvent(APP, '101', event('r1', '101', { name: 'Rare' }));
+      await tx.insertEvent(APP, '102', event('r2', '102', { name: 'Rare' }));
+    });
+    expect(await s.breakdown(APP, { property: 'plan' })).toEqual([
+      { value: 'Free', users: 2 },
+      { value: 'Pro', users: 2 },
+    ]);
+    expect(await s.breakdown(APP, { property: 'plan', event: 'Clicked' })).toEqual([
+      { value: 'Free', users: 2 },
+      { value: 'Pro', users: 2 },
+    ]);
+    expect(await s.breakdown(APP, { property: 'plan', event: 'Rare' })).toEqual([
+      { value: 'Free', users: 1 },
+      { value: 'Pro', users: 1 },
+    ]);
+    expect(await s.breakdown(APP, { property: 'plan', event: 'Rare', filters: [{ key: 'country', value: 'NZ' }] })).toEqual([
+      { value: 'Pro', users: 1 },
+    ]);
+    expect(await s.breakdown(APP, { property: 'country', event: 'Rare' })).toEqual([
+      { value: 'NZ', users: 1 },
+      { value: 'US', users: 1 },
+    ]);
+    expect(await s.breakdown(APP, { property: 'plan', event: 'Never' })).toEqual([]);
+    expect(await s.breakdown(APP, { property: 'missing', event: 'Rare' })).toEqual([]);
+  });
+
   it('counts identity attachments in a half-open window (from, to]', async () => {
     await run(async (tx) => {
       for (const [i, t] of [T0, T0 + DAY, T0 + 2 * DAY, T0 + 40 * DAY].entries()) await tx.addAttachment(APP, 'alice', String(100 + i), t);

@@ -71,7 +71,10 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     ),
     countAttach: s('SELECT count(*) AS n FROM identity_attachments WHERE app_id = ? AND identity = ? AND time > ? AND time <= ?'),
     addAttach: s('INSERT INTO identity_attachments (app_id, identity, user_id, time) VALUES (?, ?, ?, ?)'),
-    relink: s('UPDATE users SET root_id = ? WHERE app_id = ? AND root_id = ?'),
+    // Without statistics (no ANALYZE) SQLite takes `app_id = ?` on the primary key for selective and
+    // scans every user of the app; these statements name their index or join order instead
+    // (bench/: a merge, a user summary and a user's events are then independent of the app's size).
+    relink: s('UPDATE users INDEXED BY users_root SET root_id = ? WHERE app_id = ? AND root_id = ?'),
     addMerge: s('INSERT INTO merges (app_id, from_id, into_id, time, message_id) VALUES (?, ?, ?, ?, ?)'),
     propsOf: s('SELECT key, value, time, seq FROM user_props WHERE app_id = ? AND root_id = ?'),
     dropProps: s('DELETE FROM user_props WHERE app_id = ? AND root_id = ?'),
@@ -90,16 +93,27 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       'INSERT INTO user_props (app_id, root_id, key, value, time, seq) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, root_id, key) DO UPDATE SET value = excluded.value, time = excluded.time, seq = excluded.seq',
     ),
     addWarning: s('INSERT INTO warnings (app_id, message_id, user_id, identity, reason, detail, time) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    merged: s('SELECT user_id FROM users WHERE app_id = ? AND root_id = ? AND user_id != root_id ORDER BY created_at, user_id'),
+    merged: s(
+      'SELECT user_id FROM users INDEXED BY users_root WHERE app_id = ? AND root_id = ? AND user_id != root_id ORDER BY created_at, user_id',
+    ),
     sessions: s(
-      'SELECT count(DISTINCT e.session_id) AS n FROM users u JOIN events e ON e.app_id = u.app_id AND e.user_id = u.user_id WHERE u.app_id = ? AND u.root_id = ? AND e.session_id IS NOT NULL',
+      'SELECT count(DISTINCT e.session_id) AS n FROM users u CROSS JOIN events e ON e.app_id = u.app_id AND e.user_id = u.user_id WHERE u.app_id = ? AND u.root_id = ? AND e.session_id IS NOT NULL',
     ),
     roots: s('SELECT user_id FROM users WHERE app_id = ? AND user_id = root_id ORDER BY created_at, user_id'),
     events: s(
-      'SELECT e.* FROM users u JOIN events e ON e.app_id = u.app_id AND e.user_id = u.user_id WHERE u.app_id = ? AND u.root_id = ? ORDER BY e.time, e.seq LIMIT ?',
+      'SELECT e.* FROM users u CROSS JOIN events e ON e.app_id = u.app_id AND e.user_id = u.user_id WHERE u.app_id = ? AND u.root_id = ? ORDER BY e.time, e.seq LIMIT ?',
     ),
-    propKeys: s('SELECT DISTINCT key FROM user_props WHERE app_id = ? ORDER BY key'),
-    eventNames: s('SELECT DISTINCT name FROM user_event_counts WHERE app_id = ? ORDER BY name'),
+    // The distinct keys and names in order, one index seek each (a skip-scan), instead of reading
+    // every user's row: DISTINCT alone scans the whole index (about a second at 1M users).
+    propKeys: s(
+      'WITH RECURSIVE k(key) AS (SELECT (SELECT min(key) FROM user_props WHERE app_id = @app) UNION ALL SELECT (SELECT min(key) FROM user_props WHERE app_id = @app AND key > k.key) FROM k WHERE k.key IS NOT NULL) SELECT key FROM k WHERE key IS NOT NULL',
+    ),
+    eventNames: s(
+      'WITH RECURSIVE k(name) AS (SELECT (SELECT min(name) FROM user_event_counts WHERE app_id = @app) UNION ALL SELECT (SELECT min(name) FROM user_event_counts WHERE app_id = @app AND name > k.name) FROM k WHERE k.name IS NOT NULL) SELECT name FROM k WHERE name IS NOT NULL',
+    ),
+    /** How many users did an event / have a property, counted up to a cap (the cost stays bounded). */
+    eventUsersUpTo: s('SELECT count(*) AS n FROM (SELECT 1 FROM user_event_counts WHERE app_id = ? AND name = ? LIMIT ?)'),
+    propUsersUpTo: s('SELECT count(*) AS n FROM (SELECT 1 FROM user_props WHERE app_id = ? AND key = ? LIMIT ?)'),
   };
 
   const parseValue = (text: unknown): PropertyValue => JSON.parse(text as string) as PropertyValue;
@@ -259,7 +273,9 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
         sql += ' AND (coalesce(u.last_seen, -1) < ? OR (coalesce(u.last_seen, -1) = ? AND u.user_id > ?))';
         params.push(cursor.lastSeen, cursor.lastSeen, cursor.userId);
       }
-      sql += ' ORDER BY coalesce(u.last_seen, -1) DESC, u.user_id LIMIT ?';
+      // The order of the users_last_seen index (NULLs sort last in DESC, as -1 would), so the first
+      // page walks the index and stops after `limit` matches instead of sorting every user.
+      sql += ' ORDER BY u.last_seen DESC, u.user_id LIMIT ?';
       params.push(query.limit + 1);
       const rows = db.prepare(sql).all(...params) as Row[];
       const page = rows.slice(0, query.limit);
@@ -306,19 +322,30 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       }));
     },
     async propertyKeys(app) {
-      return q.propKeys.all(app).map((r) => r.key as string);
+      return q.propKeys.all({ app }).map((r) => r.key as string);
     },
     async eventNames(app) {
-      return q.eventNames.all(app).map((r) => r.name as string);
+      return q.eventNames.all({ app }).map((r) => r.name as string);
     },
     async breakdown(app, query: BreakdownQuery) {
       const params: unknown[] = [app, query.property];
       let sql = 'SELECT p.value AS value, count(*) AS users FROM user_props p';
       if (query.event) {
-        sql += ' JOIN user_event_counts c ON c.app_id = p.app_id AND c.root_id = p.root_id AND c.name = ?';
-        params.splice(0, 0, query.event);
-      }
-      sql += ' WHERE p.app_id = ? AND p.key = ?';
+        // The join is driven from the smaller side, which SQLite cannot tell without statistics: the
+        // users who did the event (a rare event: one lookup each), or the users with the property.
+        const cap = 100_000;
+        const byEvent =
+          (q.eventUsersUpTo.get(app, query.event, cap)?.n as number) < (q.propUsersUpTo.get(app, query.property, cap)?.n as number);
+        if (byEvent) {
+          sql =
+            'SELECT p.value AS value, count(*) AS users FROM user_event_counts c CROSS JOIN user_props p ON p.app_id = c.app_id AND p.root_id = c.root_id AND p.key = ? WHERE c.app_id = ? AND c.name = ?';
+          params.splice(0, 2, query.property, app, query.event);
+        } else {
+          sql +=
+            ' CROSS JOIN user_event_counts c ON c.app_id = p.app_id AND c.root_id = p.root_id AND c.name = ? WHERE p.app_id = ? AND p.key = ?';
+          params.splice(0, 0, query.event);
+        }
+      } else sql += ' WHERE p.app_id = ? AND p.key = ?';
       sql += filterSql(app, query.filters, 'p.root_id', params);
       sql += ' GROUP BY p.value ORDER BY users DESC, p.value LIMIT ?';
       params.push(query.limit ?? 50);
