@@ -1,0 +1,10 @@
+// mixpanel-browser's default entry (it bundles the session recorder).
+import mixpanel from 'mixpanel-browser';
+import { options } from './mixpanel-options.js';
+
+globalThis.bench = {
+  init: (endpoint) => mixpanel.init('bench', options(endpoint)),
+  identify: (id) => mixpanel.identify(id),
+  addUserProperties: (props) => mixpanel.people.set(props),
+  track: (event, props) => mixpanel.track(event, props),
+};
