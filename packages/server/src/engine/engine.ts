@@ -139,9 +139,7 @@ export class Engine {
           await this.warn(tx, app, { messageId: m.id, userId: m.userId, identity: m.identity, reason: 'unverified', detail, time: m.time });
           return { status: 'refused', reason: 'unverified' };
         }
-        const user = await this.ensureUser(tx, app, m.userId, m.time);
-        await tx.touchSeen(app, user.rootId, m.time);
-        const reason = await this.identify(tx, app, user, m.identity, m.time, m.id);
+        const reason = await this.identify(tx, app, m.userId, m.identity, m.time, m.id);
         return reason ? { status: 'refused', reason } : { status: 'accepted' };
       }
     }
@@ -154,11 +152,17 @@ export class Engine {
   private async identify(
     tx: Tx,
     app: string,
-    user: UserRow,
+    userId: string,
     identity: string,
     time: number,
     messageId: string | null,
   ): Promise<Reason | null> {
+    // A refused identify changes nothing: a user id seen for the first time is only created once the
+    // identify is known to be applied (a merge_cap refusal must not leave an empty user behind).
+    await this.storage.lockUser?.(tx, app, userId);
+    const existing = await tx.getUser(app, userId);
+    if (existing && existing.rootId !== userId) await this.storage.lockUser?.(tx, app, existing.rootId);
+    const user: UserRow = existing ?? { userId, rootId: userId, identity: null, serverCreated: false, firstSeen: null, lastSeen: null };
     await this.storage.lockIdentity(tx, app, identity);
     const root = user.rootId === user.userId ? user : ((await tx.getUser(app, user.rootId)) ?? user);
     const owner = await tx.findByIdentity(app, identity);
@@ -171,6 +175,10 @@ export class Engine {
       root: root.userId,
       attachedInWindow,
     });
+    if (decision.action !== 'refuse') {
+      if (!existing) await tx.createUser(app, { userId, identity: null, serverCreated: false, time });
+      await tx.touchSeen(app, root.userId, time);
+    }
     switch (decision.action) {
       case 'noop':
         return null;
@@ -332,11 +340,9 @@ export class Engine {
     const identity = normalizeIdentity(item.identity);
     if (!identity.ok) return refuse(identity.reason);
     if (!isUserId(item.user_id)) return refuse('invalid_type');
-    const user = await this.ensureUser(tx, app, item.user_id, time);
-    await tx.touchSeen(app, user.rootId, time);
-    const reason = await this.identify(tx, app, user, identity.identity, time, null);
+    const reason = await this.identify(tx, app, item.user_id, identity.identity, time, null);
     if (reason) return { status: 'refused', reason };
-    return { status: 'accepted', user_id: (await tx.getUser(app, user.userId))?.rootId ?? user.userId };
+    return { status: 'accepted', user_id: (await tx.getUser(app, item.user_id))?.rootId ?? item.user_id };
   }
 
   private async partial(tx: Tx, app: string, refusedKeys: KeyRefusal[], user: UserRow, time: number): Promise<ItemResult> {

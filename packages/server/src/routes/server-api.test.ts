@@ -179,9 +179,10 @@ describe('POST /api/v1/identify (R14)', () => {
       expect((await c.post('/api/v1/identify', { app_id: 'demo', user_id: String(100 + i), identity: 'shared' })).status).toBe(200);
     const eleventh = await c.post('/api/v1/identify', { app_id: 'demo', user_id: '200', identity: 'shared' });
     expect([eleventh.status, eleventh.body.error.code]).toEqual([409, 'merge_cap']);
-    expect((await c.get('/api/v1/users/200?app_id=demo')).body.identity).toBeNull();
-    const warnings = (await c.get('/api/v1/warnings?app_id=demo&user_id=200')).body.warnings;
-    expect(warnings[0].reason).toBe('merge_cap');
+    // A refusal changes nothing: the user id was new, so no (empty) user is created for it.
+    expect((await c.get('/api/v1/users/200?app_id=demo')).status).toBe(404);
+    const warnings = (await c.get('/api/v1/warnings?app_id=demo')).body.warnings;
+    expect(warnings[0]).toMatchObject({ reason: 'merge_cap', user_id: '200', identity: 'shared' });
   });
 
   it('does not count a server-created user in the cap', async () => {
