@@ -509,3 +509,9 @@ describe('validateEventName (R10)', () => {
     expect(validateEventName(` ${'e'.repeat(255)}`)).toBe('too_long');
   });
 });
+
+describe('whitespace-only keys', () => {
+  it('refuses a key of spaces as empty, like ""', () => {
+    expect(validateProperties({ '  ': 1, ok: 2 })).toEqual({ properties: { ok: 2 }, refused: [{ key: '  ', reason: 'empty' }] });
+  });
+});

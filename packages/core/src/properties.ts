@@ -48,7 +48,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Checks one segment of a key (`rawKey`) and the flattened key it makes (`key`). */
 function checkKey(rawKey: string, key: string): Reason | null {
-  if (rawKey.length === 0) return 'empty';
+  // A key of spaces only is as empty as "" (it would show as a blank label).
+  if (rawKey.trim().length === 0) return 'empty';
   if (key.length > MAX_KEY_LENGTH) return 'too_long';
   if (PROTOTYPE_KEYS.has(rawKey.toLowerCase()) || RESERVED.has(key.toLowerCase())) return 'reserved_key';
   return null;

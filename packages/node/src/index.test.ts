@@ -114,6 +114,14 @@ describe('IdemServer (@idem/node)', () => {
     expect(t.results.map((x) => x.status)).toEqual(['accepted', 'duplicate']);
   });
 
+  it('throws an IdemError with code network when the collector cannot be reached', async () => {
+    await expect(client('http://127.0.0.1:1', { retries: 1 }).track({ identity: 'a', event: 'x' })).rejects.toMatchObject({
+      name: 'IdemError',
+      status: 0,
+      code: 'network',
+    });
+  });
+
   it('validates its options', () => {
     expect(() => new IdemServer({ endpoint: '', appId: 'demo', serverKey: 'k' })).toThrow(/endpoint/);
     expect(() => new IdemServer({ endpoint: 'http://x', appId: '', serverKey: 'k' })).toThrow(/appId/);

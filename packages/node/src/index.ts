@@ -212,7 +212,9 @@ export class IdemServer {
         return { ok: false, reason: (err.code ?? 'invalid_message') as Reason, status: 'refused' };
       throw new IdemError(res.status, err.code ?? 'http_error', err.message ?? res.statusText);
     }
-    throw lastError instanceof Error ? lastError : new Error(String(lastError));
+    if (lastError instanceof IdemError) throw lastError;
+    // The collector could not be reached at all: one error type for callers to catch.
+    throw new IdemError(0, 'network', `the collector could not be reached: ${(lastError as Error)?.message ?? String(lastError)}`);
   }
 }
 

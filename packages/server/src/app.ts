@@ -81,10 +81,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   fastify.setErrorHandler((error: FastifyError | ApiError, req: FastifyRequest, reply) => {
-    if (error instanceof ApiError) return reply.status(error.status).send(errorBody(error.code, error.message));
+    if (error instanceof ApiError) {
+      if (error.retryAfter) reply.header('Retry-After', String(error.retryAfter));
+      return reply.status(error.status).send(errorBody(error.code, error.message));
+    }
     const { status, code } = classify(error as FastifyError);
     if (status >= 500) req.log.error(error);
-    return reply.status(status).send(errorBody(code, status >= 500 ? 'internal error' : error.message));
+    const message =
+      code === 'invalid_json'
+        ? 'the body is not valid JSON, or it has "__proto__" or "constructor" keys, which are refused'
+        : status >= 500
+          ? 'internal error'
+          : error.message;
+    return reply.status(status).send(errorBody(code, message));
   });
   fastify.setNotFoundHandler((req, reply) =>
     reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)),

@@ -43,5 +43,12 @@ describe('config file', () => {
     expect(() => loadConfigFile(file('apps:\n  - id: a\n    allowed_origins: x'))).toThrow(/allowed_origins/);
     expect(() => loadConfigFile(file('apps:\n  - id: a\n    identify_secret: 1'))).toThrow(/identify_secret/);
     expect(() => loadConfigFile(file(': : :'))).toThrow();
+    expect(() => loadConfigFile(file('apps:\n  - id: a\n    allowed_origin: [https://a.example]'))).toThrow(/unknown key "allowed_origin"/);
+    expect(() => loadConfigFile(file('apps:\n  - id: a\n    allowed_origins: [https://a.example/path/]'))).toThrow(/not an origin/);
+    expect(() => loadConfigFile(file('apps:\n  - id: a\n    rate_limit: 5'))).toThrow(/rate_limit/);
+    expect(() => loadConfigFile(file('apps:\n  - id: a\n    rate_limit: { max: 0 }'))).toThrow(/rate_limit/);
+    expect(() => loadConfigFile(file('apps:\n  - id: a\n  - id: a'))).toThrow(/listed twice/);
+    expect(() => loadConfigFile(file('apps:\n  - id: a\n    heap_compat: "yes"'))).toThrow(/heap_compat/);
+    expect(() => loadConfigFile(file('apps: []\nextra: 1'))).toThrow(/unknown top-level/);
   });
 });

@@ -4,6 +4,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Seconds, for a 429's Retry-After header. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }

@@ -18,6 +18,12 @@ export class RateLimiter {
       return;
     }
     w.count += 1;
-    if (w.count > max) throw new ApiError(429, 'rate_limited', `more than ${max} requests in ${windowMs / 1000} s`);
+    if (w.count > max)
+      throw new ApiError(
+        429,
+        'rate_limited',
+        `more than ${max} requests in ${windowMs / 1000} s`,
+        Math.max(1, Math.ceil((w.start + windowMs - now) / 1000)),
+      );
   }
 }

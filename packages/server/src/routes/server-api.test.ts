@@ -233,6 +233,12 @@ describe('keys and limits', () => {
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await c.post('/api/track', { app_id: 'limited', identity: 'r', event: 'x' })).status);
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const limited = await fetch(`${c.url}/api/track`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${c.serverKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ app_id: 'limited', identity: 'r', event: 'x' }),
+    });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
   it('rate-limits single calls per identity: 30 per 30 s, as Heap', async () => {
