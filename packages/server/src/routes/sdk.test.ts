@@ -15,7 +15,8 @@ describe('GET /idem.min.js', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('javascript');
       expect(res.headers.get('access-control-allow-origin')).toBe('*');
-      expect(await res.text()).toBe('window.idem=1;');
+      expect(await res.text()).toBe('window.idem=1;'); // fetch asks for gzip and decodes it
+      expect(res.headers.get('content-encoding')).toBe('gzip');
       expect((await fetch(`${bare.url}/idem.min.js`)).status).toBe(404);
     } finally {
       await server.close();
