@@ -73,6 +73,18 @@ export function createQueue(
     }
   };
 
+  // Calls made together (one task) persist the queue once, at the end of the task: writing the whole
+  // queue on every call made a burst of calls quadratic in localStorage writes.
+  let persistQueued = false;
+  const persistSoon = () => {
+    if (persistQueued) return;
+    persistQueued = true;
+    queueMicrotask(() => {
+      persistQueued = false;
+      if (!stopped) persist();
+    });
+  };
+
   const bound = () => {
     const over = queue.length - maxQueue;
     if (over > 0) {
@@ -186,7 +198,7 @@ export function createQueue(
       if (stopped) return;
       queue.push(message);
       bound();
-      persist();
+      persistSoon();
       o.log(message.type, message);
       if (running || backingOff) return;
       if (queue.length - inflight.size >= batchSize) void drain();

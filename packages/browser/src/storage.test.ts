@@ -110,12 +110,15 @@ describe('createStore', () => {
     expect(createStore('idem_demo', localStorage, 'idem:demo:', {}).get(STATE_KEY)).toBeNull();
   });
 
-  it('adopts a server-written host-only cookie and keeps the newest when two are visible', () => {
+  it('adopts a server-written host-only cookie and keeps the newest when two are visible', async () => {
     // The SvelteKit handle wrote a host-only cookie with a later activity than ours.
-    const store = createStore('idem_demo', localStorage, 'idem:demo:', {});
-    store.set(STATE_KEY, state('1', 1000));
+    // An earlier page left our cookie on the parent domain; then the server's response set its own.
+    createStore('idem_demo', localStorage, 'idem:demo:', {}).set(STATE_KEY, state('1', 1000));
     document.cookie = `idem_demo=${state('2', 5000, 'alice@example.com')}; path=/`;
     expect(readCookies('idem_demo')).toHaveLength(2);
+    // The next page load: its first write cleans up.
+    await Promise.resolve();
+    const store = createStore('idem_demo', localStorage, 'idem:demo:', {});
     expect(store.get(STATE_KEY)).toBe(state('2', 5000, 'alice@example.com'));
     // The next write goes to the parent domain and removes the host-only copy.
     store.set(STATE_KEY, state('2', 6000, 'alice@example.com'));
@@ -123,7 +126,16 @@ describe('createStore', () => {
     expect(jar()[0]!.domain).toBe('shop.test');
   });
 
-  it('treats a damaged or hostile cookie as no state', () => {
+  it('reads the cookie once per task: calls made together share one read', async () => {
+    const store = createStore('idem_demo', localStorage, 'idem:demo:', {});
+    store.set(STATE_KEY, state('1', 1000));
+    document.cookie = `idem_demo=${state('3', 2000)}; path=/; domain=shop.test`;
+    expect(store.get(STATE_KEY)).toBe(state('1', 1000));
+    await Promise.resolve();
+    expect(store.get(STATE_KEY)).toBe(state('3', 2000));
+  });
+
+  it('treats a damaged or hostile cookie as no state', async () => {
     const store = createStore('idem_demo', localStorage, 'idem:demo:', {});
     for (const bad of [
       'garbage',
@@ -136,6 +148,7 @@ describe('createStore', () => {
       'x'.repeat(3000),
     ]) {
       document.cookie = `idem_demo=${bad}; path=/`;
+      await Promise.resolve();
       expect(store.get(STATE_KEY), bad).toBeNull();
     }
   });

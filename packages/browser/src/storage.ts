@@ -90,9 +90,23 @@ export interface StoreOptions {
 export function createStore(cookieName: string, ls: Storage | null, prefix: string, options: StoreOptions): KeyValueStore {
   const local = prefixedStore(ls, prefix);
   const domain = probeCookieDomain(location.hostname, options.secureCookie, options.cookieDomain);
+  // Reading document.cookie is a synchronous round trip to the browser's cookie store (about a
+  // millisecond in Chromium), and every call reads the state. The value read is kept until the current
+  // task ends: calls made together read once, and another tab's or the server's write is seen by the
+  // next task, as before.
+  let cached: string | null | undefined;
+  let firstWrite = true;
+  const keep = (value: string | null) => {
+    cached = value;
+    // Every microtask runs after the calls of this task: the first one ends the cache.
+    queueMicrotask(() => {
+      cached = undefined;
+    });
+  };
   return {
     get(key) {
       if (key !== STATE_KEY || domain === null) return local.get(key);
+      if (cached !== undefined) return cached;
       let best: string | null = null;
       let bestTime = -1;
       for (const value of readCookies(cookieName)) {
@@ -102,16 +116,23 @@ export function createStore(cookieName: string, ls: Storage | null, prefix: stri
           bestTime = state.lastActivity;
         }
       }
+      keep(best);
       return best;
     },
     set(key, value) {
       if (key !== STATE_KEY || domain === null) return local.set(key, value);
+      if (value === cached) return;
       writeCookie(cookieName, value, domain, options.secureCookie);
-      if (domain && readCookies(cookieName).length > 1) writeCookie(cookieName, '', '', options.secureCookie, 0);
+      // A host-only copy (from a server's first response) next to ours on the parent domain: checked
+      // after this page's first write, and removed.
+      if (firstWrite && readCookies(cookieName).length > 1) writeCookie(cookieName, '', '', options.secureCookie, 0);
+      firstWrite = false;
+      keep(value);
     },
     remove(key) {
       if (key !== STATE_KEY || domain === null) return local.remove(key);
       writeCookie(cookieName, '', domain, options.secureCookie, 0);
+      keep(null);
     },
   };
 }
