@@ -10,7 +10,10 @@ import { BENCH_DIR, ROOT } from './common.mjs';
 const require = createRequire(join(BENCH_DIR, 'package.json'));
 const version = (name) => {
   try {
-    return JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+    const file = name.startsWith('@idem/')
+      ? join(ROOT, 'packages', name.slice(6), 'package.json')
+      : require.resolve(`${name}/package.json`);
+    return JSON.parse(readFileSync(file, 'utf8')).version;
   } catch {
     return null;
   }
