@@ -1,5 +1,5 @@
 // `pnpm bench` (from the repository root): every benchmark, side by side in one run, printed as tables
-// and written to bench/results.json. `pnpm bench -- --quick` runs smaller sizes (results.quick.json).
+// and written to bench/results.json. `pnpm bench -- --quick` runs smaller sizes (bench/.cache/results.quick.json).
 // Options: --only=bundle,client,heap,ingest,merge,queries   --profile (CPU profile of the collector
 // under load, in bench/.cache/profiles)   --no-build (skip building the packages first).
 // Benchmarks are not tests: nothing here fails a build; targets are reported as ok / MISSED.
@@ -111,7 +111,9 @@ if (wanted('client')) {
 
 if (wanted('heap')) {
   const s = SIZES.heap;
-  log(`\n5b. SDK heap: JS heap after init, and its growth after ${s.calls} calls (after forced GC) (${elapsed()})`);
+  log(
+    `\n5b. SDK heap: JS heap after init, and its growth after ${s.calls} calls (100 at a time, 10 ms apart; after forced GC) (${elapsed()})`,
+  );
   results.heap = await benchHeap(bundles, s);
   table(results.heap.rows);
 }
@@ -213,6 +215,8 @@ results.machine.loadavgEnd = loadavg().map((x) => Math.round(x * 100) / 100);
 results.targets = targets;
 log(`\nTargets (${elapsed()}):`);
 table(targets);
-const out = join(BENCH_DIR, quick || only ? 'results.quick.json' : 'results.json');
+// Partial or quick runs go to the cache, so that bench/results.json always holds a full run.
+const out = quick || only ? join(CACHE_DIR, 'results.quick.json') : join(BENCH_DIR, 'results.json');
+mkdirSync(CACHE_DIR, { recursive: true });
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 log(`\nwrote ${out}`);
