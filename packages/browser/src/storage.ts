@@ -109,9 +109,10 @@ export function createStore(cookieName: string, ls: Storage | null, prefix: stri
       if (cached !== undefined) return cached;
       let best: string | null = null;
       let bestTime = -1;
+      // On a tie the cookie set last wins: browsers list cookies of one path in the order they were created.
       for (const value of readCookies(cookieName)) {
         const state = decodeState(value);
-        if (state && state.lastActivity > bestTime) {
+        if (state && state.lastActivity >= bestTime) {
           best = value;
           bestTime = state.lastActivity;
         }

@@ -105,9 +105,7 @@ export function createClient(options: ClientOptions): IdemClient {
     const state = load() ?? fresh(null, t);
     if (activity) {
       if (sessionExpired(state.lastActivity, t)) state.sessionId = randomId(random);
-      // Whole seconds: calls within one second leave the stored state unchanged, so a browser writes
-      // its cookie once a second at most; R3 counts in minutes.
-      state.lastActivity = t - (t % 1000);
+      state.lastActivity = t;
     }
     return state;
   };

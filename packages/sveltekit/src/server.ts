@@ -73,7 +73,7 @@ function latestState(values: string[]): string | null {
   let bestTime = -1;
   for (const v of values) {
     const state = decodeState(v);
-    if (state && state.lastActivity > bestTime) [best, bestTime] = [v, state.lastActivity];
+    if (state && state.lastActivity >= bestTime) [best, bestTime] = [v, state.lastActivity];
   }
   return best;
 }
