@@ -137,6 +137,8 @@ async function cookieState(context: BrowserContext) {
 
 async function logIn(page: Page, email: string, password = 'demo') {
   await page.goto(`${base}/login`);
+  // Wait for hydration (the SDK's user id is on the page): a form filled before it can be reset.
+  await shown(page);
   await page.locator('input[name=email]').fill(email);
   await page.locator('input[name=password]').fill(password);
   await page.getByTestId('login-submit').click();
