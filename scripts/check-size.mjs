@@ -4,14 +4,16 @@
 // size must stay within `limit` bytes. Bytes are the same
 // on every machine, so this is a gate, unlike speed.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
-const dirs = ['packages', 'apps'].flatMap((d) =>
-  existsSync(join(root, d)) ? readdirSync(join(root, d)).map((n) => join(root, d, n)) : [],
-);
+// `node scripts/check-size.mjs [DIR]`: every package, or the one in DIR (a package's own `size` script).
+const only = process.argv[2];
+const dirs = only
+  ? [resolve(only)]
+  : ['packages', 'apps'].flatMap((d) => (existsSync(join(root, d)) ? readdirSync(join(root, d)).map((n) => join(root, d, n)) : []));
 let failed = false;
 const rows = [];
 for (const dir of dirs) {
