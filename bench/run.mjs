@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_DIR, CACHE_DIR, ROOT } from './lib/common.mjs';
+import { BENCH_DIR, CACHE_DIR, ROOT, round } from './lib/common.mjs';
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -140,6 +140,13 @@ if (wanted('ingest')) {
       p50Ms: r.engine.batchMs.p50,
       p99Ms: r.engine.batchMs.p99,
       ofCeiling: r.ratios.engineToCeiling,
+    },
+    {
+      path: `Engine.ingest, ${r.engineCharted.chartedBreakdowns} charts' totals kept`,
+      eventsPerSec: r.engineCharted.eventsPerSec,
+      p50Ms: r.engineCharted.batchMs.p50,
+      p99Ms: r.engineCharted.batchMs.p99,
+      ofCeiling: round(r.engineCharted.eventsPerSec / r.ceiling.eventsPerSec, 3),
     },
     {
       path: 'ceiling: raw inserts, 1 tx / 50',

@@ -10,7 +10,7 @@ import { Engine, openSqliteStorage, systemClock } from '@idem/server';
 import autocannon from 'autocannon';
 import { BENCH_DIR, median, round } from './common.mjs';
 import { countRows, freshDatabase, openRaw, writeStatements } from './sqlite.mjs';
-import { APP, USER_AGENT } from './workload.mjs';
+import { APP, EVENTS, USER_AGENT } from './workload.mjs';
 
 const rssOf = (pid) => {
   try {
@@ -114,12 +114,20 @@ async function overHttp(work, { connections, warmup, profileDir }) {
   }
 }
 
-async function inEngine(work, { warmup }) {
+/**
+ * Charts a dashboard may have open: users by these properties, all users and among the users of each
+ * event. Asking for them once makes the collector keep their totals on every write (decision 0008).
+ */
+const CHARTED_KEYS = ['plan', 'role', 'Initial Browser', 'Initial Marketing Channel'];
+
+async function inEngine(work, { warmup, charted = false }) {
   const db = await freshDatabase();
   const storage = openSqliteStorage({ path: db.path });
   const engine = new Engine(storage, systemClock);
   const ctx = { userAgent: USER_AGENT, sentAt: work.sentAt };
   try {
+    if (charted)
+      for (const property of CHARTED_KEYS) for (const event of [null, ...EVENTS]) await storage.breakdown(APP, { property, event });
     for (let b = 0; b < warmup; b++) await engine.ingest(APP, work.batches[b], ctx);
     const times = [];
     const t0 = process.hrtime.bigint();
@@ -171,6 +179,9 @@ export async function benchIngest(work, { connections = 10, warmup = 200, profil
   log?.(`  ceiling: ${c.result.eventsPerSec} events/s`);
   const e = await inEngine(work, { warmup });
   log?.(`  engine: ${e.result.eventsPerSec} events/s`);
+  const charted = await inEngine(work, { warmup, charted: true });
+  charted.db.remove();
+  log?.(`  engine with ${CHARTED_KEYS.length * (EVENTS.length + 1)} charted breakdowns kept: ${charted.result.eventsPerSec} events/s`);
   const h = await overHttp(work, { connections, warmup, profileDir });
   log?.(`  http: ${h.result.eventsPerSec} events/s, p99 ${h.result.latencyMs.p99} ms`);
   // The three databases must hold the same rows, else the comparison is not like for like.
@@ -188,6 +199,7 @@ export async function benchIngest(work, { connections = 10, warmup = 200, profil
     },
     ceiling: c.result,
     engine: e.result,
+    engineCharted: { ...charted.result, chartedBreakdowns: CHARTED_KEYS.length * (EVENTS.length + 1) },
     http: h.result,
     memory: h.memory,
     rows: counts.engine,
@@ -195,6 +207,7 @@ export async function benchIngest(work, { connections = 10, warmup = 200, profil
     ratios: {
       httpToCeiling: round(h.result.eventsPerSec / c.result.eventsPerSec, 3),
       engineToCeiling: round(e.result.eventsPerSec / c.result.eventsPerSec, 3),
+      chartedToEngine: round(charted.result.eventsPerSec / e.result.eventsPerSec, 3),
       httpToEngine: round(h.result.eventsPerSec / e.result.eventsPerSec, 3),
     },
     targets: {

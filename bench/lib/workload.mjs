@@ -21,7 +21,7 @@ export function rng(seed) {
   };
 }
 
-const EVENTS = [
+export const EVENTS = [
   'Signed Up',
   'Logged In',
   'Viewed Dashboard',

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { RandomSource } from '@idem/core';
 import { ManualClock } from './clock.js';
 import type { AppConfig } from './config.js';
 import { type RunningServer, startServer } from './server.js';
@@ -43,5 +44,20 @@ export function message(type: string, fields: Record<string, unknown> = {}, time
     session_id: '77',
     time,
     ...fields,
+  };
+}
+
+/** A seeded random source, so two runs of one sequence make the same user ids and message ids. */
+export function seededRandom(seed: number): RandomSource {
+  let a = seed >>> 0;
+  return (buf) => {
+    for (let i = 0; i < buf.length; i++) {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      buf[i] = (t ^ (t >>> 14)) >>> 0;
+    }
+    return buf;
   };
 }

@@ -1,3 +1,5 @@
+import { countsTrigger, propsTrigger } from './breakdown-triggers.js';
+
 /**
  * SQLite schema, applied in order and recorded in schema_migrations. Times are integer milliseconds.
  * Property values are stored as JSON text so strings, numbers and booleans keep their type.
@@ -114,5 +116,54 @@ export const SQLITE_MIGRATIONS: string[] = [
     time INTEGER NOT NULL
   );
   CREATE INDEX audit_log_app ON audit_log (app_id, seq);
+  `,
+  // Precomputed breakdown totals (issue "The dashboard"; decision 0008). A pair (property key, event
+  // name) is registered the first time the dashboard asks for it; from then on the triggers below keep
+  // its totals exact in the same transaction as every change to user_props or user_event_counts, so
+  // answering is a read of a few rows whatever the number of users. name '' stands for all users
+  // (event names are never empty, R10). A pair with too many values is switched 'off' and answered by
+  // a join instead: a chart of 10,000 bars is not a chart, and its totals would be as big as an index.
+  `
+  CREATE TABLE breakdown_pairs (
+    app_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('on', 'off')),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (app_id, key, name)
+  ) WITHOUT ROWID;
+  CREATE INDEX breakdown_pairs_name ON breakdown_pairs (app_id, name, key);
+
+  CREATE TABLE breakdown_totals (
+    app_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    users INTEGER NOT NULL,
+    PRIMARY KEY (app_id, name, key, value)
+  ) WITHOUT ROWID;
+
+  ${countsTrigger('insert', 'AFTER INSERT', [['NEW', 1]])}
+  ${countsTrigger('delete', 'AFTER DELETE', [['OLD', -1]])}
+  ${countsTrigger(
+    'move',
+    'AFTER UPDATE OF root_id, name',
+    [
+      ['OLD', -1],
+      ['NEW', 1],
+    ],
+    'OLD.root_id IS NOT NEW.root_id OR OLD.name IS NOT NEW.name',
+  )}
+  ${propsTrigger('insert', 'AFTER INSERT', [['NEW', 1]])}
+  ${propsTrigger('delete', 'AFTER DELETE', [['OLD', -1]])}
+  ${propsTrigger(
+    'change',
+    'AFTER UPDATE OF root_id, key, value',
+    [
+      ['OLD', -1],
+      ['NEW', 1],
+    ],
+    'OLD.root_id IS NOT NEW.root_id OR OLD.key IS NOT NEW.key OR OLD.value IS NOT NEW.value',
+  )}
   `,
 ];

@@ -2,20 +2,10 @@ import type { PropertyValue } from '@idem/core';
 import Database from 'better-sqlite3';
 import type { AdminStorage, AdminTx } from '../admin-types.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import type {
-  BreakdownQuery,
-  EventRow,
-  ListUsersQuery,
-  Storage,
-  StoredProperty,
-  TimeseriesQuery,
-  Tx,
-  UserRow,
-  UserSummary,
-  WarningRow,
-} from '../types.js';
+import type { EventRow, ListUsersQuery, Storage, StoredProperty, TimeseriesQuery, Tx, UserRow, UserSummary, WarningRow } from '../types.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
 import { sqliteAdminTx, sqliteAudit } from './sqlite-admin.js';
+import { sqliteBreakdowns } from './sqlite-breakdown.js';
 
 type Row = Record<string, unknown>;
 
@@ -111,9 +101,6 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     eventNames: s(
       'WITH RECURSIVE k(name) AS (SELECT (SELECT min(name) FROM user_event_counts WHERE app_id = @app) UNION ALL SELECT (SELECT min(name) FROM user_event_counts WHERE app_id = @app AND name > k.name) FROM k WHERE k.name IS NOT NULL) SELECT name FROM k WHERE name IS NOT NULL',
     ),
-    /** How many users did an event / have a property, counted up to a cap (the cost stays bounded). */
-    eventUsersUpTo: s('SELECT count(*) AS n FROM (SELECT 1 FROM user_event_counts WHERE app_id = ? AND name = ? LIMIT ?)'),
-    propUsersUpTo: s('SELECT count(*) AS n FROM (SELECT 1 FROM user_props WHERE app_id = ? AND key = ? LIMIT ?)'),
   };
 
   const parseValue = (text: unknown): PropertyValue => JSON.parse(text as string) as PropertyValue;
@@ -238,6 +225,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     return next;
   };
   const admin = sqliteAdminTx(db, tx);
+  const breakdowns = sqliteBreakdowns(db, serialised, Date.now);
 
   const storage: Storage & AdminStorage = {
     kind: 'sqlite',
@@ -327,30 +315,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     async eventNames(app) {
       return q.eventNames.all({ app }).map((r) => r.name as string);
     },
-    async breakdown(app, query: BreakdownQuery) {
-      const params: unknown[] = [app, query.property];
-      let sql = 'SELECT p.value AS value, count(*) AS users FROM user_props p';
-      if (query.event) {
-        // The join is driven from the smaller side, which SQLite cannot tell without statistics: the
-        // users who did the event (a rare event: one lookup each), or the users with the property.
-        const cap = 100_000;
-        const byEvent =
-          (q.eventUsersUpTo.get(app, query.event, cap)?.n as number) < (q.propUsersUpTo.get(app, query.property, cap)?.n as number);
-        if (byEvent) {
-          sql =
-            'SELECT p.value AS value, count(*) AS users FROM user_event_counts c CROSS JOIN user_props p ON p.app_id = c.app_id AND p.root_id = c.root_id AND p.key = ? WHERE c.app_id = ? AND c.name = ?';
-          params.splice(0, 2, query.property, app, query.event);
-        } else {
-          sql +=
-            ' CROSS JOIN user_event_counts c ON c.app_id = p.app_id AND c.root_id = p.root_id AND c.name = ? WHERE p.app_id = ? AND p.key = ?';
-          params.splice(0, 0, query.event);
-        }
-      } else sql += ' WHERE p.app_id = ? AND p.key = ?';
-      sql += filterSql(app, query.filters, 'p.root_id', params);
-      sql += ' GROUP BY p.value ORDER BY users DESC, p.value LIMIT ?';
-      params.push(query.limit ?? 50);
-      return (db.prepare(sql).all(...params) as Row[]).map((r) => ({ value: String(parseValue(r.value)), users: r.users as number }));
-    },
+    breakdown: breakdowns.breakdown,
     async timeseries(app, query: TimeseriesQuery) {
       const fmt = query.interval === 'week' ? '%Y-W%W' : '%Y-%m-%d';
       const params: unknown[] = [fmt, app, query.property, query.from, query.to];

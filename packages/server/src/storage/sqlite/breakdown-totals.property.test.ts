@@ -1,0 +1,231 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type IdemClient, type Message } from '@idem/core';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../clock.js';
+import { Admin } from '../../engine/admin.js';
+import { Engine } from '../../engine/engine.js';
+import { seededRandom as seeded } from '../../test-support.js';
+import type { Storage } from '../types.js';
+import { MAX_TOTAL_VALUES } from './sqlite-breakdown.js';
+import { openSqliteStorage } from './sqlite-storage.js';
+
+/**
+ * The precomputed breakdown totals (decision 0008) must equal a count made from scratch after any
+ * sequence of ingest, merges, server calls, unmerges and deletions, whenever the pairs were first asked
+ * for. The oracle counts from the events table itself, not from the summaries the triggers watch.
+ */
+
+const APP = 'app';
+const DEVICES = ['d0', 'd1', 'd2'];
+const NAMES = ['A', 'B', 'C'];
+const IDENTITIES = ['ann', 'bob', 'cy'];
+/** The pairs asked for: (property, event), '' = all users. */
+const PAIRS: [string, string][] = [
+  ['plan', ''],
+  ['plan', 'A'],
+  ['plan', 'B'],
+  ['team', 'C'],
+];
+
+const op = fc.oneof(
+  fc.record({ kind: fc.constant('track' as const), device: fc.constantFrom(...DEVICES), name: fc.constantFrom(...NAMES) }),
+  fc.record({ kind: fc.constant('pageview' as const), device: fc.constantFrom(...DEVICES) }),
+  fc.record({
+    kind: fc.constant('props' as const),
+    device: fc.constantFrom(...DEVICES),
+    key: fc.constantFrom('plan', 'team'),
+    value: fc.constantFrom('free', 'pro', 1, true),
+  }),
+  fc.record({ kind: fc.constant('identify' as const), device: fc.constantFrom(...DEVICES), identity: fc.constantFrom(...IDENTITIES) }),
+  fc.record({ kind: fc.constant('reset' as const), device: fc.constantFrom(...DEVICES) }),
+  fc.record({ kind: fc.constant('clear' as const), device: fc.constantFrom(...DEVICES) }),
+  fc.record({ kind: fc.constant('serverTrack' as const), identity: fc.constantFrom(...IDENTITIES), name: fc.constantFrom(...NAMES) }),
+  fc.record({
+    kind: fc.constant('serverProps' as const),
+    identity: fc.constantFrom(...IDENTITIES),
+    value: fc.constantFrom('free', 'team'),
+  }),
+  fc.record({ kind: fc.constant('unmerge' as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant('delete' as const), identity: fc.constantFrom(...IDENTITIES) }),
+  fc.record({ kind: fc.constant('ask' as const), pair: fc.constantFrom(...PAIRS.keys()) }),
+);
+type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * Users by value of `key` among roots that did `name` (every root when ''), counted from events, and
+ * with plan = `plan` when given.
+ */
+function fromScratch(db: Database.Database, key: string, name: string, plan?: string) {
+  const rows = db
+    .prepare(
+      `SELECT p.value AS value, count(*) AS users FROM user_props p
+       WHERE p.app_id = ? AND p.key = ? AND (? = '' OR EXISTS (
+         SELECT 1 FROM users u JOIN events e ON e.app_id = u.app_id AND e.user_id = u.user_id
+         WHERE u.app_id = p.app_id AND u.root_id = p.root_id AND e.type = 'track' AND e.name = ?))
+       AND (? IS NULL OR EXISTS (
+         SELECT 1 FROM user_props f WHERE f.app_id = p.app_id AND f.root_id = p.root_id AND f.key = 'plan' AND f.value = json_quote(?)))
+       GROUP BY p.value ORDER BY users DESC, p.value`,
+    )
+    .all(APP, key, name, name, plan ?? null, plan ?? null) as { value: string; users: number }[];
+  // Ties in the order of the stored JSON text, as the collector answers.
+  return rows.map((r) => ({ value: String(JSON.parse(r.value)), users: r.users }));
+}
+
+async function run(ops: Op[], seed: number) {
+  const file = join(mkdtempSync(join(tmpdir(), 'idem-totals-')), 'db.sqlite');
+  const storage: Storage = openSqliteStorage({ path: file });
+  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+  const engine = new Engine(storage, clock);
+  const admin = new Admin(storage, clock);
+  const stores = new Map(DEVICES.map((d) => [d, new Map<string, string>()]));
+  const clients = new Map<string, IdemClient>();
+  const pending: Message[] = [];
+  const client = (device: string) => {
+    let c = clients.get(device);
+    if (!c) {
+      const store = stores.get(device) as Map<string, string>;
+      c = createClient({
+        storage: { get: (k) => store.get(k) ?? null, set: (k, v) => void store.set(k, v), remove: (k) => void store.delete(k) },
+        now: () => clock.now(),
+        random: seeded(seed + device.charCodeAt(1)),
+        send: (m) => pending.push(m),
+      });
+      clients.set(device, c);
+    }
+    return c;
+  };
+  const deliver = async () => {
+    if (pending.length) await engine.ingest(APP, pending.splice(0));
+  };
+  const db = new Database(file, { readonly: true });
+  try {
+    for (const [step, o] of ops.entries()) {
+      clock.set(clock.now() + 1000);
+      if (o.kind === 'track') client(o.device).track(o.name);
+      else if (o.kind === 'pageview') client(o.device).pageview(`https://shop.example/${step}`);
+      else if (o.kind === 'props') client(o.device).addUserProperties({ [o.key]: o.value });
+      else if (o.kind === 'identify') client(o.device).identify(o.identity);
+      else if (o.kind === 'reset') client(o.device).resetIdentity();
+      else if (o.kind === 'clear') {
+        stores.get(o.device)?.clear();
+        clients.delete(o.device);
+      } else {
+        await deliver();
+        if (o.kind === 'serverTrack')
+          await storage.transaction((tx) =>
+            engine.serverTrack(tx, APP, { identity: o.identity, event: o.name, idempotency_key: `k${step}` }),
+          );
+        if (o.kind === 'serverProps')
+          await storage.transaction((tx) =>
+            engine.serverAddUserProperties(tx, APP, { identity: o.identity, properties: { team: o.value } }),
+          );
+        if (o.kind === 'unmerge') {
+          const merged = db.prepare('SELECT user_id FROM users WHERE user_id != root_id ORDER BY user_id').pluck().all() as string[];
+          if (merged.length) await admin.unmerge(APP, merged[o.pick % merged.length] as string, 'test');
+        }
+        if (o.kind === 'delete') {
+          const holder = db.prepare('SELECT user_id FROM users WHERE identity = ?').pluck().get(o.identity) as string | undefined;
+          if (holder) await admin.deletePerson(APP, holder, 'test');
+        }
+        if (o.kind === 'ask') {
+          const [key, name] = PAIRS[o.pair] as [string, string];
+          const answer = await storage.breakdown(APP, { property: key, event: name || null });
+          expect(answer).toEqual(fromScratch(db, key, name));
+        }
+      }
+    }
+    await deliver();
+    for (const [key, name] of PAIRS) {
+      const answer = await storage.breakdown(APP, { property: key, event: name || null });
+      expect(answer).toEqual(fromScratch(db, key, name));
+      // The join (what a filtered request runs) agrees with the same count made with a filter.
+      const filtered = await storage.breakdown(APP, { property: key, event: name || null, filters: [{ key: 'plan', value: 'free' }] });
+      expect(filtered).toEqual(fromScratch(db, key, name, 'free'));
+    }
+    // No stored total has gone negative or lost track of a registered pair.
+    expect(db.prepare('SELECT count(*) FROM breakdown_totals WHERE users < 0').pluck().get()).toBe(0);
+  } finally {
+    db.close();
+    await storage.close();
+  }
+}
+
+describe('breakdown totals', () => {
+  it('equal a count from scratch after any sequence of ingest, merges, unmerges and deletions', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60, size: 'max' }), fc.integer(), async (ops, seed) => run(ops, seed)),
+      { numRuns: 80 },
+    );
+  });
+
+  it('answers a filtered breakdown with a join driven from the smallest side, equal to the totals', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'idem-totals-')), 'db.sqlite');
+    const storage = openSqliteStorage({ path: file });
+    const engine = new Engine(storage, new ManualClock(Date.parse('2026-01-01T00:00:00Z')));
+    try {
+      for (let i = 0; i < 40; i++)
+        await storage.transaction(async (tx) => {
+          const identity = `user-${i}`;
+          await engine.serverAddUserProperties(tx, APP, {
+            identity,
+            properties: { plan: i % 3 === 0 ? 'pro' : 'free', country: i % 10 === 0 ? 'NZ' : 'US' },
+          });
+          if (i % 2 === 0) await engine.serverTrack(tx, APP, { identity, event: 'Logged In', idempotency_key: `l${i}` });
+        });
+      // Every side as the driver in turn: the rare filter, the event, the property.
+      expect(await storage.breakdown(APP, { property: 'plan', event: 'Logged In', filters: [{ key: 'country', value: 'NZ' }] })).toEqual([
+        { value: 'free', users: 2 },
+        { value: 'pro', users: 2 },
+      ]);
+      expect(await storage.breakdown(APP, { property: 'country', event: 'Logged In', filters: [{ key: 'plan', value: 'pro' }] })).toEqual([
+        { value: 'US', users: 5 },
+        { value: 'NZ', users: 2 },
+      ]);
+      const all = await storage.breakdown(APP, { property: 'plan', event: 'Logged In' });
+      expect(all).toEqual([
+        { value: 'free', users: 13 },
+        { value: 'pro', users: 7 },
+      ]);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('stops keeping totals for a property with more values than a chart can show, and still answers', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'idem-totals-')), 'db.sqlite');
+    const storage = openSqliteStorage({ path: file });
+    const raw = new Database(file);
+    try {
+      const insert = raw.prepare("INSERT INTO user_props (app_id, root_id, key, value, time, seq) VALUES (?, ?, 'email', ?, 0, 0)");
+      raw.transaction(() => {
+        for (let i = 0; i <= MAX_TOTAL_VALUES; i++) insert.run(APP, `u${i}`, JSON.stringify(`p${i}@example.com`));
+      })();
+      const top = await storage.breakdown(APP, { property: 'email', limit: 3 });
+      expect(top).toEqual([
+        { value: 'p0@example.com', users: 1 },
+        { value: 'p10000@example.com', users: 1 },
+        { value: 'p1000@example.com', users: 1 },
+      ]);
+      expect(raw.prepare("SELECT state FROM breakdown_pairs WHERE key = 'email'").pluck().get()).toBe('off');
+      expect(raw.prepare('SELECT count(*) FROM breakdown_totals').pluck().get()).toBe(0);
+      // A pair that grows past the cap after it was registered is switched off on its next request.
+      raw.prepare("INSERT INTO user_props (app_id, root_id, key, value, time, seq) VALUES (?, 'u0', 'city', '\"a\"', 0, 0)").run(APP);
+      expect(await storage.breakdown(APP, { property: 'city' })).toEqual([{ value: 'a', users: 1 }]);
+      raw.transaction(() => {
+        for (let i = 1; i <= MAX_TOTAL_VALUES; i++)
+          raw
+            .prepare("INSERT INTO user_props (app_id, root_id, key, value, time, seq) VALUES (?, ?, 'city', ?, 0, 0)")
+            .run(APP, `u${i}`, `"c${i}"`);
+      })();
+      expect(await storage.breakdown(APP, { property: 'city', limit: 1 })).toEqual([{ value: 'a', users: 1 }]);
+      expect(raw.prepare("SELECT state FROM breakdown_pairs WHERE key = 'city'").pluck().get()).toBe('off');
+    } finally {
+      raw.close();
+      await storage.close();
+    }
+  });
+});
