@@ -1,9 +1,15 @@
 // 6. Dashboard queries on the generated dataset, through the collector's storage API (what the
 // dashboard's HTTP reads call): the Users view's first page, and users grouped by a property.
+// Breakdowns answer from totals kept for the pairs asked for (decision 0008): the dataset's pairs are
+// forgotten before each run, so a query's first run is the first request ever for its pair (a join that
+// fills the totals) and the median is every request after it.
 import { openSqliteStorage } from '@idem/server';
 import { median, round } from './common.mjs';
 import { ensureDataset } from './dataset.mjs';
+import { openRaw } from './sqlite.mjs';
 import { APP } from './workload.mjs';
+
+const DAY = 86_400_000;
 
 const QUERIES = [
   [
@@ -18,13 +24,39 @@ const QUERIES = [
   ['Breakdown by plan, all users', (s) => s.breakdown(APP, { property: 'plan' })],
   ['Breakdown by plan, users who did "Logged In" (common)', (s) => s.breakdown(APP, { property: 'plan', event: 'Logged In' })],
   ['Breakdown by plan, users who did "Upgraded Plan" (rare)', (s) => s.breakdown(APP, { property: 'plan', event: 'Upgraded Plan' })],
+  [
+    'Breakdown by plan, did "Logged In", filter country = NZ (a join)',
+    (s) => s.breakdown(APP, { property: 'plan', event: 'Logged In', filters: [{ key: 'country', value: 'NZ' }] }),
+  ],
+  [
+    'Breakdown by country, did "Logged In", filter plan = free (a join, all sides large)',
+    (s) => s.breakdown(APP, { property: 'country', event: 'Logged In', filters: [{ key: 'plan', value: 'free' }] }),
+  ],
+  [
+    'Line chart: users by plan per day over 90 days (a join)',
+    (s) => s.timeseries(APP, { property: 'plan', interval: 'day', from: Date.now() - 90 * DAY, to: Date.now() }),
+  ],
+  [
+    'Line chart: same, users who did "Logged In" (a join)',
+    (s) => s.timeseries(APP, { property: 'plan', event: 'Logged In', interval: 'day', from: Date.now() - 90 * DAY, to: Date.now() }),
+  ],
   ['Filter pickers: property keys and event names', async (s) => [await s.propertyKeys(APP), await s.eventNames(APP)]],
 ];
 /** The queries the 300 ms target is about (DESIGN.md, Benchmarks). */
 const TARGETED = new Set([0, 1, 3, 4, 5]);
+/** Breakdowns whose first run registers a pair. */
+const REGISTERS = new Set([3, 4, 5]);
 
 export async function benchQueries({ users, events, reps, log }) {
   const data = await ensureDataset({ users, events, log });
+  const raw = openRaw(data.path);
+  try {
+    // Tables exist once the collector has opened the file (migration 3); forget the pairs asked before.
+    await openSqliteStorage({ path: data.path }).close();
+    raw.exec('DELETE FROM breakdown_totals; DELETE FROM breakdown_pairs;');
+  } finally {
+    raw.close();
+  }
   const storage = openSqliteStorage({ path: data.path });
   const rows = [];
   try {
@@ -43,6 +75,7 @@ export async function benchQueries({ users, events, reps, log }) {
         firstMs: round(times[0], 1),
         medianMs: round(warm, 1),
         rows: size,
+        firstRegistersPair: REGISTERS.has(i),
         target: TARGETED.has(i) ? (warm <= 300 ? 'ok' : 'MISSED') : '',
       });
       log?.(`  ${name}: ${round(warm, 1)} ms`);

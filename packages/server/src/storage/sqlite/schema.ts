@@ -1,4 +1,4 @@
-import { countsTrigger, propsTrigger } from './breakdown-triggers.js';
+import { countsTrigger, NO_DAY, propsTrigger, rowDay, usersTrigger } from './chart-totals-triggers.js';
 
 /**
  * SQLite schema, applied in order and recorded in schema_migrations. Times are integer milliseconds.
@@ -117,20 +117,22 @@ export const SQLITE_MIGRATIONS: string[] = [
   );
   CREATE INDEX audit_log_app ON audit_log (app_id, seq);
   `,
-  // Precomputed breakdown totals (issue "The dashboard"; decision 0008). A pair (property key, event
-  // name) is registered the first time the dashboard asks for it; from then on the triggers below keep
-  // its totals exact in the same transaction as every change to user_props or user_event_counts, so
-  // answering is a read of a few rows whatever the number of users. name '' stands for all users
-  // (event names are never empty, R10). A pair with too many values is switched 'off' and answered by
-  // a join instead: a chart of 10,000 bars is not a chart, and its totals would be as big as an index.
+  // Precomputed breakdown totals (issue "The dashboard"; decision 0008). A chart's pair (property key,
+  // event name, by day or not) is registered the first time the dashboard asks for it; from then on the
+  // triggers keep its totals exact in the same transaction as every change to user_props,
+  // user_event_counts or users, so answering reads a few rows whatever the number of users. name ''
+  // stands for all users (event names are never empty, R10). A bar chart's totals have day ALL_DAYS; a
+  // line chart's are split by the UTC day each root was first seen. A pair with too many rows is
+  // switched 'off' and answered by a join instead.
   `
   CREATE TABLE breakdown_pairs (
     app_id TEXT NOT NULL,
     key TEXT NOT NULL,
     name TEXT NOT NULL,
+    by_day INTEGER NOT NULL CHECK (by_day IN (0, 1)),
     state TEXT NOT NULL CHECK (state IN ('on', 'off')),
     created_at INTEGER NOT NULL,
-    PRIMARY KEY (app_id, key, name)
+    PRIMARY KEY (app_id, key, name, by_day)
   ) WITHOUT ROWID;
   CREATE INDEX breakdown_pairs_name ON breakdown_pairs (app_id, name, key);
 
@@ -138,9 +140,10 @@ export const SQLITE_MIGRATIONS: string[] = [
     app_id TEXT NOT NULL,
     name TEXT NOT NULL,
     key TEXT NOT NULL,
+    day INTEGER NOT NULL,
     value TEXT NOT NULL,
     users INTEGER NOT NULL,
-    PRIMARY KEY (app_id, name, key, value)
+    PRIMARY KEY (app_id, name, key, day, value)
   ) WITHOUT ROWID;
 
   ${countsTrigger('insert', 'AFTER INSERT', [['NEW', 1]])}
@@ -164,6 +167,23 @@ export const SQLITE_MIGRATIONS: string[] = [
       ['NEW', 1],
     ],
     'OLD.root_id IS NOT NEW.root_id OR OLD.key IS NOT NEW.key OR OLD.value IS NOT NEW.value',
+  )}
+  ${usersTrigger('insert', 'AFTER INSERT', [
+    [`${NO_DAY}`, 'NEW', -1],
+    [rowDay('NEW'), 'NEW', 1],
+  ])}
+  ${usersTrigger('delete', 'AFTER DELETE', [
+    [rowDay('OLD'), 'OLD', -1],
+    [`${NO_DAY}`, 'OLD', 1],
+  ])}
+  ${usersTrigger(
+    'day',
+    'AFTER UPDATE OF first_seen',
+    [
+      [rowDay('OLD'), 'OLD', -1],
+      [rowDay('NEW'), 'NEW', 1],
+    ],
+    `${rowDay('OLD')} IS NOT ${rowDay('NEW')}`,
   )}
   `,
 ];

@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { EventRow, ListUsersQuery, Storage, StoredProperty, TimeseriesQuery, Tx, UserRow, UserSummary, WarningRow } from '../types.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
 import { sqliteAdminTx, sqliteAudit } from './sqlite-admin.js';
-import { sqliteBreakdowns } from './sqlite-breakdown.js';
+import { sqliteCharts } from './sqlite-charts.js';
 
 type Row = Record<string, unknown>;
 
@@ -225,7 +225,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     return next;
   };
   const admin = sqliteAdminTx(db, tx);
-  const breakdowns = sqliteBreakdowns(db, serialised, Date.now);
+  const charts = sqliteCharts(db, serialised, Date.now);
 
   const storage: Storage & AdminStorage = {
     kind: 'sqlite',
@@ -315,25 +315,8 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     async eventNames(app) {
       return q.eventNames.all({ app }).map((r) => r.name as string);
     },
-    breakdown: breakdowns.breakdown,
-    async timeseries(app, query: TimeseriesQuery) {
-      const fmt = query.interval === 'week' ? '%Y-W%W' : '%Y-%m-%d';
-      const params: unknown[] = [fmt, app, query.property, query.from, query.to];
-      let sql = `SELECT strftime(?, u.first_seen / 1000, 'unixepoch') AS bucket, p.value AS value, count(*) AS users
-        FROM user_props p JOIN users u ON u.app_id = p.app_id AND u.user_id = p.root_id`;
-      if (query.event) {
-        sql += ' JOIN user_event_counts c ON c.app_id = p.app_id AND c.root_id = p.root_id AND c.name = ?';
-        params.splice(1, 0, query.event);
-      }
-      sql += ' WHERE p.app_id = ? AND p.key = ? AND u.first_seen >= ? AND u.first_seen < ?';
-      sql += filterSql(app, query.filters, 'p.root_id', params);
-      sql += ' GROUP BY bucket, p.value ORDER BY bucket, users DESC';
-      return (db.prepare(sql).all(...params) as Row[]).map((r) => ({
-        bucket: r.bucket as string,
-        value: String(parseValue(r.value)),
-        users: r.users as number,
-      }));
-    },
+    breakdown: charts.breakdown,
+    timeseries: charts.timeseries,
     async close() {
       await queue;
       db.close();

@@ -10,7 +10,7 @@ import { Admin } from '../../engine/admin.js';
 import { Engine } from '../../engine/engine.js';
 import { seededRandom as seeded } from '../../test-support.js';
 import type { Storage } from '../types.js';
-import { MAX_TOTAL_VALUES } from './sqlite-breakdown.js';
+import { MAX_TOTAL_ROWS } from './sqlite-charts.js';
 import { openSqliteStorage } from './sqlite-storage.js';
 
 /**
@@ -30,6 +30,11 @@ const PAIRS: [string, string][] = [
   ['plan', 'B'],
   ['team', 'C'],
 ];
+
+const CHARTS = ['bar', 'days', 'weeks', 'cut'] as const;
+type Chart = (typeof CHARTS)[number];
+const DAY = 86_400_000;
+const START = Date.parse('2026-01-01T00:00:00Z');
 
 const op = fc.oneof(
   fc.record({ kind: fc.constant('track' as const), device: fc.constantFrom(...DEVICES), name: fc.constantFrom(...NAMES) }),
@@ -51,7 +56,8 @@ const op = fc.oneof(
   }),
   fc.record({ kind: fc.constant('unmerge' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('delete' as const), identity: fc.constantFrom(...IDENTITIES) }),
-  fc.record({ kind: fc.constant('ask' as const), pair: fc.constantFrom(...PAIRS.keys()) }),
+  fc.record({ kind: fc.constant('wait' as const), hours: fc.constantFrom(1, 20, 24 * 3) }),
+  fc.record({ kind: fc.constant('ask' as const), pair: fc.constantFrom(...PAIRS.keys()), chart: fc.constantFrom(...CHARTS) }),
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
@@ -75,10 +81,40 @@ function fromScratch(db: Database.Database, key: string, name: string, plan?: st
   return rows.map((r) => ({ value: String(JSON.parse(r.value)), users: r.users }));
 }
 
+/** The line chart counted from scratch: users by first-seen bucket and value, among those who did `name`. */
+function lineFromScratch(db: Database.Database, key: string, name: string, fmt: string, from: number, to: number) {
+  const rows = db
+    .prepare(
+      `SELECT strftime(?, u.first_seen / 1000, 'unixepoch') AS bucket, p.value AS value, count(*) AS users
+       FROM user_props p JOIN users u ON u.app_id = p.app_id AND u.user_id = p.root_id
+       WHERE p.app_id = ? AND p.key = ? AND u.first_seen >= ? AND u.first_seen < ? AND (? = '' OR EXISTS (
+         SELECT 1 FROM users m JOIN events e ON e.app_id = m.app_id AND e.user_id = m.user_id
+         WHERE m.app_id = p.app_id AND m.root_id = p.root_id AND e.type = 'track' AND e.name = ?))
+       GROUP BY bucket, p.value ORDER BY bucket, users DESC, p.value`,
+    )
+    .all(fmt, APP, key, from, to, name, name) as { bucket: string; value: string; users: number }[];
+  return rows.map((r) => ({ bucket: r.bucket, value: String(JSON.parse(r.value)), users: r.users }));
+}
+
+/** Asks the collector for one chart and checks it against the count from scratch. */
+async function check(storage: Storage, db: Database.Database, key: string, name: string, chart: Chart) {
+  const event = name || null;
+  if (chart === 'bar') {
+    expect(await storage.breakdown(APP, { property: key, event })).toEqual(fromScratch(db, key, name));
+    return;
+  }
+  // Whole days are answered from totals; a range that cuts a day by a join.
+  const from = chart === 'cut' ? START - DAY + 3_600_000 : START - DAY;
+  const to = START + 30 * DAY;
+  const interval = chart === 'weeks' ? 'week' : 'day';
+  const answer = await storage.timeseries(APP, { property: key, event, interval, from, to });
+  expect(answer).toEqual(lineFromScratch(db, key, name, interval === 'week' ? '%Y-W%W' : '%Y-%m-%d', from, to));
+}
+
 async function run(ops: Op[], seed: number) {
   const file = join(mkdtempSync(join(tmpdir(), 'idem-totals-')), 'db.sqlite');
   const storage: Storage = openSqliteStorage({ path: file });
-  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+  const clock = new ManualClock(START);
   const engine = new Engine(storage, clock);
   const admin = new Admin(storage, clock);
   const stores = new Map(DEVICES.map((d) => [d, new Map<string, string>()]));
@@ -105,7 +141,8 @@ async function run(ops: Op[], seed: number) {
   try {
     for (const [step, o] of ops.entries()) {
       clock.set(clock.now() + 1000);
-      if (o.kind === 'track') client(o.device).track(o.name);
+      if (o.kind === 'wait') clock.set(clock.now() + o.hours * 3_600_000);
+      else if (o.kind === 'track') client(o.device).track(o.name);
       else if (o.kind === 'pageview') client(o.device).pageview(`https://shop.example/${step}`);
       else if (o.kind === 'props') client(o.device).addUserProperties({ [o.key]: o.value });
       else if (o.kind === 'identify') client(o.device).identify(o.identity);
@@ -133,15 +170,13 @@ async function run(ops: Op[], seed: number) {
         }
         if (o.kind === 'ask') {
           const [key, name] = PAIRS[o.pair] as [string, string];
-          const answer = await storage.breakdown(APP, { property: key, event: name || null });
-          expect(answer).toEqual(fromScratch(db, key, name));
+          await check(storage, db, key, name, o.chart);
         }
       }
     }
     await deliver();
     for (const [key, name] of PAIRS) {
-      const answer = await storage.breakdown(APP, { property: key, event: name || null });
-      expect(answer).toEqual(fromScratch(db, key, name));
+      for (const chart of CHARTS) await check(storage, db, key, name, chart);
       // The join (what a filtered request runs) agrees with the same count made with a filter.
       const filtered = await storage.breakdown(APP, { property: key, event: name || null, filters: [{ key: 'plan', value: 'free' }] });
       expect(filtered).toEqual(fromScratch(db, key, name, 'free'));
@@ -159,6 +194,96 @@ describe('breakdown totals', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60, size: 'max' }), fc.integer(), async (ops, seed) => run(ops, seed)),
       { numRuns: 80 },
+    );
+  });
+
+  it('hold for any single-row change of users, user_props and user_event_counts, in any order', async () => {
+    // The collector changes these tables in a few fixed orders; the triggers must not depend on them.
+    const roots = ['r0', 'r1', 'r2'];
+    const rowOp = fc.oneof(
+      fc.record({ t: fc.constant('user' as const), root: fc.constantFrom(...roots), day: fc.option(fc.integer({ min: 0, max: 3 })) }),
+      fc.record({ t: fc.constant('dropUser' as const), root: fc.constantFrom(...roots) }),
+      fc.record({ t: fc.constant('prop' as const), root: fc.constantFrom(...roots), value: fc.constantFrom('a', 'b') }),
+      fc.record({ t: fc.constant('dropProp' as const), root: fc.constantFrom(...roots) }),
+      fc.record({ t: fc.constant('moveProp' as const), from: fc.constantFrom(...roots), to: fc.constantFrom(...roots) }),
+      fc.record({ t: fc.constant('count' as const), root: fc.constantFrom(...roots), name: fc.constantFrom('A', 'B') }),
+      fc.record({ t: fc.constant('dropCount' as const), root: fc.constantFrom(...roots), name: fc.constantFrom('A', 'B') }),
+      fc.record({
+        t: fc.constant('moveCount' as const),
+        from: fc.constantFrom(...roots),
+        to: fc.constantFrom(...roots),
+        name: fc.constantFrom('A', 'B'),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(rowOp, { maxLength: 30, size: 'max' }), async (ops) => {
+        const file = join(mkdtempSync(join(tmpdir(), 'idem-totals-')), 'db.sqlite');
+        const storage = openSqliteStorage({ path: file });
+        const raw = new Database(file);
+        try {
+          for (const name of ['', 'A'])
+            for (const byDay of [false, true])
+              if (byDay) await storage.timeseries(APP, { property: 'k', event: name || null, interval: 'day', from: 0, to: 10 * DAY });
+              else await storage.breakdown(APP, { property: 'k', event: name || null });
+          const run = (sql: string, ...params: unknown[]) => raw.prepare(sql).run(...params);
+          for (const o of ops) {
+            if (o.t === 'user')
+              run(
+                'INSERT INTO users (app_id, user_id, root_id, first_seen, created_at) VALUES (?, ?, ?, ?, 0) ON CONFLICT DO UPDATE SET first_seen = excluded.first_seen',
+                APP,
+                o.root,
+                o.root,
+                o.day === null ? null : o.day * DAY + 5,
+              );
+            if (o.t === 'dropUser') run('DELETE FROM users WHERE app_id = ? AND user_id = ?', APP, o.root);
+            if (o.t === 'prop')
+              run(
+                "INSERT INTO user_props (app_id, root_id, key, value, time, seq) VALUES (?, ?, 'k', ?, 0, 0) ON CONFLICT DO UPDATE SET value = excluded.value",
+                APP,
+                o.root,
+                JSON.stringify(o.value),
+              );
+            if (o.t === 'dropProp') run("DELETE FROM user_props WHERE app_id = ? AND root_id = ? AND key = 'k'", APP, o.root);
+            if (o.t === 'moveProp')
+              run("UPDATE OR IGNORE user_props SET root_id = ? WHERE app_id = ? AND root_id = ? AND key = 'k'", o.to, APP, o.from);
+            if (o.t === 'count')
+              run(
+                'INSERT INTO user_event_counts (app_id, root_id, name, count) VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1',
+                APP,
+                o.root,
+                o.name,
+              );
+            if (o.t === 'moveCount')
+              run(
+                'UPDATE OR IGNORE user_event_counts SET root_id = ? WHERE app_id = ? AND root_id = ? AND name = ?',
+                o.to,
+                APP,
+                o.from,
+                o.name,
+              );
+            if (o.t === 'dropCount')
+              run('DELETE FROM user_event_counts WHERE app_id = ? AND root_id = ? AND name = ?', APP, o.root, o.name);
+          }
+          // From scratch: roots holding k, among those with a count row for the event, by their day.
+          const expected = raw
+            .prepare(
+              `SELECT n.name AS name, CASE d.day WHEN -2 THEN -2 ELSE coalesce(u.first_seen / ${DAY}, -1) END AS day,
+                 p.value AS value, count(*) AS users
+               FROM user_props p CROSS JOIN (SELECT '' AS name UNION ALL SELECT 'A') n
+               CROSS JOIN (SELECT -2 AS day UNION ALL SELECT -1) d
+               LEFT JOIN users u ON u.app_id = p.app_id AND u.user_id = p.root_id
+               WHERE p.key = 'k' AND (n.name = '' OR EXISTS (SELECT 1 FROM user_event_counts c WHERE c.root_id = p.root_id AND c.name = n.name))
+               GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+            )
+            .all();
+          const kept = raw.prepare('SELECT name, day, value, users FROM breakdown_totals WHERE users != 0 ORDER BY 1, 2, 3').all();
+          expect(kept).toEqual(expected);
+        } finally {
+          raw.close();
+          await storage.close();
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 
@@ -202,13 +327,13 @@ describe('breakdown totals', () => {
     try {
       const insert = raw.prepare("INSERT INTO user_props (app_id, root_id, key, value, time, seq) VALUES (?, ?, 'email', ?, 0, 0)");
       raw.transaction(() => {
-        for (let i = 0; i <= MAX_TOTAL_VALUES; i++) insert.run(APP, `u${i}`, JSON.stringify(`p${i}@example.com`));
+        for (let i = 0; i <= MAX_TOTAL_ROWS; i++) insert.run(APP, `u${i}`, JSON.stringify(`p${i}@example.com`));
       })();
       const top = await storage.breakdown(APP, { property: 'email', limit: 3 });
       expect(top).toEqual([
         { value: 'p0@example.com', users: 1 },
         { value: 'p10000@example.com', users: 1 },
-        { value: 'p1000@example.com', users: 1 },
+        { value: 'p10001@example.com', users: 1 },
       ]);
       expect(raw.prepare("SELECT state FROM breakdown_pairs WHERE key = 'email'").pluck().get()).toBe('off');
       expect(raw.prepare('SELECT count(*) FROM breakdown_totals').pluck().get()).toBe(0);
@@ -216,7 +341,7 @@ describe('breakdown totals', () => {
       raw.prepare("INSERT INTO user_props (app_id, root_id, key, value, time, seq) VALUES (?, 'u0', 'city', '\"a\"', 0, 0)").run(APP);
       expect(await storage.breakdown(APP, { property: 'city' })).toEqual([{ value: 'a', users: 1 }]);
       raw.transaction(() => {
-        for (let i = 1; i <= MAX_TOTAL_VALUES; i++)
+        for (let i = 1; i <= MAX_TOTAL_ROWS; i++)
           raw
             .prepare("INSERT INTO user_props (app_id, root_id, key, value, time, seq) VALUES (?, ?, 'city', ?, 0, 0)")
             .run(APP, `u${i}`, `"c${i}"`);
