@@ -574,6 +574,37 @@ describe('dashboard', () => {
     expect(audit.audit[0]).toMatchObject({ action: 'unmerge', actor: 'dashboard', target: devices[1]!.userId });
   });
 
+  it("pages a busy user's events: the latest first, older ones on demand", async () => {
+    const server = new IdemServer({ endpoint: collector.url, appId: 'demo', serverKey: KEY, retries: 1 });
+    const identity = 'busy@example.com';
+    const start = Date.now() - 2 * DAY;
+    const tracks = Array.from({ length: 620 }, (_, i) => ({
+      identity,
+      event: 'Step',
+      properties: { step: i },
+      timestamp: new Date(start + i * 60_000),
+    }));
+    expect((await server.trackBulk(tracks)).results.every((r) => r.ok)).toBe(true);
+    const user = (await (
+      await fetch(`${collector.url}/api/v1/users?app_id=demo&identity=${identity}`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).json()) as {
+      user_id: string;
+    };
+    await page.goto(`${collector.url}/#/users/${user.user_id}`);
+    await page.waitForSelector('.profile h1');
+    const shown = () => page.locator('.session[data-session="server"] .event-name').count();
+    expect(await page.textContent('.sessions')).toContain('latest 500 events');
+    expect(await shown()).toBe(500);
+    // The newest event is there; the oldest is not yet.
+    expect(await page.textContent('.sessions')).toContain('step619');
+    expect(await page.textContent('.sessions')).not.toContain('step0');
+    await page.click('button.load-older');
+    await page.waitForFunction(() => !document.querySelector('button.load-older'));
+    expect(await shown()).toBe(620);
+    expect(await page.textContent('.sessions')).toContain('step0');
+    await screenshot(page, 'profile-older-events', false);
+  });
+
   it('ran without console errors or CSP violations', () => {
     // The 401s and 404s the tests caused on purpose are logged by Chromium as failed resources.
     expect(problems.filter((p) => !/status of (401|404|400)/.test(p))).toEqual([]);

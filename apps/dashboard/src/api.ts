@@ -18,6 +18,12 @@ export interface UsersPage {
   next_cursor: string | null;
 }
 
+/** A page of a user's events, newest first; `next_cursor` continues with older ones. */
+export interface EventsPage {
+  events: IdemEvent[];
+  next_cursor: string | null;
+}
+
 export interface IdemEvent {
   id: string;
   user_id: string;
@@ -107,7 +113,7 @@ async function errorOf(res: Response): Promise<ApiError> {
 export interface Api {
   users(q: { limit?: number; cursor?: string | null; search?: string; filters?: Filter[] }, signal?: AbortSignal): Promise<UsersPage>;
   user(userId: string, signal?: AbortSignal): Promise<User>;
-  events(userId: string, signal?: AbortSignal): Promise<{ events: IdemEvent[] }>;
+  events(userId: string, q: { limit: number; cursor?: string | null }, signal?: AbortSignal): Promise<EventsPage>;
   warnings(userId: string, signal?: AbortSignal): Promise<{ warnings: Warning[] }>;
   propertyNames(signal?: AbortSignal): Promise<PropertyNames>;
   breakdown(
@@ -180,7 +186,7 @@ export function createApi(
         signal,
       ),
     user: (userId, signal) => get(`users/${id(userId)}`, {}, signal),
-    events: (userId, signal) => get(`users/${id(userId)}/events`, {}, signal),
+    events: (userId, q, signal) => get(`users/${id(userId)}/events`, { order: 'newest', limit: q.limit, cursor: q.cursor ?? null }, signal),
     warnings: (userId, signal) => get('warnings', { user_id: userId }, signal),
     unmerge: (userId) => post(`users/${id(userId)}/unmerge`),
     propertyNames: (signal) => get('properties', {}, signal),

@@ -1,6 +1,6 @@
 import { isUserId } from '@idem/core';
-import { useState } from 'preact/hooks';
-import type { Api, IdemEvent, User, Warning } from './api.js';
+import { useEffect, useState } from 'preact/hooks';
+import type { Api, EventsPage, IdemEvent, User, Warning } from './api.js';
 import {
   formatClock,
   formatDuration,
@@ -16,12 +16,21 @@ import { userHref } from './router.js';
 import { Avatar, Badge, Card, Empty, ErrorBox, PropertyTable, Spinner } from './ui.js';
 import { useAsync } from './use-async.js';
 
-const EVENTS_LIMIT = 1000;
+/** Events per page: the newest first, then older ones on demand. */
+const EVENTS_PAGE = 500;
 
 interface ProfileData {
   user: User;
-  events: IdemEvent[];
+  events: EventsPage;
   warnings: Warning[] | { error: unknown };
+}
+
+/** Older events loaded with "Load older events", and where the next page starts. */
+interface OlderEvents {
+  events: IdemEvent[];
+  cursor: string | null;
+  busy: boolean;
+  error: unknown;
 }
 
 /** One user (any of its user ids leads here, following merges): identity, devices, properties, sessions, warnings. */
@@ -34,16 +43,19 @@ export function UserProfile({ api, userId, appId }: { api: Api; userId: string; 
       if (!isUserId(userId)) throw Object.assign(new Error('not a user id'), { status: 404 });
       const [user, events, warnings] = await Promise.all([
         api.user(userId, signal),
-        api.events(userId, signal),
+        api.events(userId, { limit: EVENTS_PAGE }, signal),
         api.warnings(userId, signal).then(
           (w) => w.warnings,
           (error: unknown) => ({ error }),
         ),
       ]);
-      return { user, events: events.events, warnings };
+      return { user, events, warnings };
     },
     [api, userId, version],
   );
+  const [older, setOlder] = useState<OlderEvents | null>(null);
+  // A new user or a reload starts again from the newest page.
+  useEffect(() => setOlder(null), [userId, version]);
 
   const back = (
     <a class="back" href="#/users">
@@ -75,7 +87,20 @@ export function UserProfile({ api, userId, appId }: { api: Api; userId: string; 
     );
   }
 
-  const { user, events, warnings } = state.data;
+  const { user, warnings } = state.data;
+  const events = older ? [...state.data.events.events, ...older.events] : state.data.events.events;
+  const cursor = older ? older.cursor : state.data.events.next_cursor;
+  const loadOlder = async () => {
+    if (!cursor) return;
+    const before = older ?? { events: [], cursor, busy: false, error: null };
+    setOlder({ ...before, busy: true, error: null });
+    try {
+      const page = await api.events(user.user_id, { limit: EVENTS_PAGE, cursor });
+      setOlder({ events: [...before.events, ...page.events], cursor: page.next_cursor, busy: false, error: null });
+    } catch (error) {
+      setOlder({ ...before, busy: false, error });
+    }
+  };
   const anonymous = user.identity === null;
   const { custom, initial } = splitProperties(user.properties);
   const sessions = groupSessions(events);
@@ -160,11 +185,17 @@ export function UserProfile({ api, userId, appId }: { api: Api; userId: string; 
         </div>
         <div class="col col-wide">
           <Card title="Sessions" count={sessions.filter((s) => s.sessionId !== null).length} class="sessions">
-            {events.length >= EVENTS_LIMIT && <p class="muted small">Showing this user's first {EVENTS_LIMIT} events.</p>}
+            {cursor && <p class="muted small">Showing this user's latest {events.length} events.</p>}
             {sessions.length === 0 ? (
               <Empty>No events yet.</Empty>
             ) : (
               sessions.map((s, i) => <SessionCard key={s.sessionId ?? 'server'} session={s} defaultOpen={i < 5} />)
+            )}
+            {Boolean(older?.error) && <ErrorBox error={older?.error} title="Could not load older events" />}
+            {cursor && (
+              <button type="button" class="link-button load-older" disabled={older?.busy} onClick={loadOlder}>
+                {older?.busy ? 'Loading…' : 'Load older events'}
+              </button>
             )}
           </Card>
         </div>

@@ -90,6 +90,20 @@ describe('read API', () => {
     expect(events.map((e: any) => e.type)).toEqual(['pageview', 'track']);
   });
 
+  it("pages a user's events newest first with a cursor, and refuses a cursor it did not make", async () => {
+    const first = (await c.get('/api/v1/users/500/events?app_id=demo&order=newest&limit=1')).body;
+    expect(first.events.map((e: any) => e.type)).toEqual(['track']);
+    expect(typeof first.next_cursor).toBe('string');
+    const second = (await c.get(`/api/v1/users/500/events?app_id=demo&order=newest&limit=1&cursor=${first.next_cursor}`)).body;
+    expect(second.events.map((e: any) => e.type)).toEqual(['pageview']);
+    expect(second.next_cursor).toBeNull();
+    expect((await c.get('/api/v1/users/500/events?app_id=demo')).body.next_cursor).toBeNull();
+    for (const bad of ['order=sideways', 'cursor=garbage', `cursor=${Buffer.from('1:2').toString('base64url')}`, 'cursor=%00']) {
+      const r = await c.get(`/api/v1/users/500/events?app_id=demo&${bad}`);
+      expect([r.status, r.body.error.code]).toEqual([400, 'invalid_request']);
+    }
+  });
+
   it('refuses bad query parameters', async () => {
     expect((await c.get('/api/v1/users?app_id=demo&limit=0')).status).toBe(400);
     expect((await c.get('/api/v1/users?app_id=demo&limit=abc')).status).toBe(400);

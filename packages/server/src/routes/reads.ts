@@ -2,6 +2,7 @@ import { formatTime, normalizeIdentity } from '@idem/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireKey } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { decodeEventCursor, encodeEventCursor } from '../storage/cursor.js';
 import type { EventRow, UserSummary } from '../storage/types.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -108,7 +109,13 @@ export function registerReads(fastify: FastifyInstance): void {
   fastify.get('/api/v1/users/:userId/events', async (req) => {
     const { app, q } = auth(req);
     const root = await resolve(app, (req.params as { userId: string }).userId);
-    return { events: (await storage().events(app, root, int(q, 'limit', 1000, 10000))).map(eventJson) };
+    const order = one(q, 'order') ?? 'oldest';
+    if (order !== 'oldest' && order !== 'newest') throw new ApiError(400, 'invalid_request', 'order is oldest or newest');
+    const token = one(q, 'cursor');
+    const after = token ? decodeEventCursor(token) : null;
+    if (token && !after) throw new ApiError(400, 'invalid_request', 'cursor is not one this collector returned');
+    const page = await storage().events(app, root, { limit: int(q, 'limit', 1000, 10000), order, after });
+    return { events: page.events.map(eventJson), next_cursor: page.next ? encodeEventCursor(page.next) : null };
   });
 
   fastify.get('/api/v1/warnings', async (req) => {

@@ -14,3 +14,19 @@ export function decodeCursor(token: string | null | undefined): UserCursor | nul
   const m = /^(-?\d{1,16}):(\d{1,16})$/.exec(text);
   return m ? { lastSeen: Number(m[1]), userId: m[2] as string } : null;
 }
+
+/** Keyset pagination for a person's events: (time, storage sequence) of the last event of a page. */
+export interface EventCursor {
+  time: number;
+  seq: number;
+}
+
+export function encodeEventCursor(c: EventCursor): string {
+  return Buffer.from(`e${c.time}:${c.seq}`).toString('base64url');
+}
+
+/** The cursor, or null when `token` is not one this collector made (the caller answers 400). */
+export function decodeEventCursor(token: string): EventCursor | null {
+  const m = /^e(-?\d{1,16}):(\d{1,16})$/.exec(Buffer.from(token, 'base64url').toString());
+  return m ? { time: Number(m[1]), seq: Number(m[2]) } : null;
+}

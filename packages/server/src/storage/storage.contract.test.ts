@@ -158,7 +158,7 @@ describe.each(backends)('storage contract: $name', ({ open }) => {
     });
     expect(await s.getUser(APP, '200')).toMatchObject({ userId: '200', rootId: '100', identity: null });
     expect(await s.allRootIds(APP)).toEqual(['100']);
-    const events = await s.events(APP, '100', 100);
+    const { events } = await s.events(APP, '100', { limit: 100 });
     expect(events.map((e) => [e.id, e.userId])).toEqual([
       ['e2', '200'],
       ['e3', '300'],
@@ -175,7 +175,19 @@ describe.each(backends)('storage contract: $name', ({ open }) => {
       url: 'https://x.example/',
     });
     expect(events[1]?.properties).toEqual({ n: 1, ok: true, s: 'x' });
-    expect(await s.events(APP, '100', 2)).toHaveLength(2);
+    expect((await s.events(APP, '100', { limit: 2 })).events).toHaveLength(2);
+    // Pages follow each other in either order, across the person's user ids, and end with no cursor.
+    for (const order of ['oldest', 'newest'] as const) {
+      const seen: string[] = [];
+      let after = null;
+      do {
+        const page: Awaited<ReturnType<typeof s.events>> = await s.events(APP, '100', { limit: 1, order, after });
+        seen.push(...page.events.map((e) => e.id));
+        after = page.next;
+      } while (after);
+      expect(seen).toEqual(order === 'oldest' ? ['e2', 'e3', 'e1'] : ['e1', 'e3', 'e2']);
+    }
+    expect(await s.events(APP, '100', { limit: 3, order: 'newest' })).toMatchObject({ next: null });
     const summary = await s.summary(APP, '100');
     expect(summary).toMatchObject({ userId: '100', identity: 'alice', mergedUserIds: ['200', '300'], sessions: 3 });
     expect(await s.summary(APP, '999')).toBeNull();
@@ -223,7 +235,7 @@ describe.each(backends)('storage contract: $name', ({ open }) => {
     expect(await run((tx) => tx.insertEvent(APP, '100', event('e1', '100')))).toBe(true);
     expect(await run((tx) => tx.insertEvent(APP, '100', event('e1', '100', { name: 'Other' })))).toBe(false);
     expect(await run((tx) => tx.insertEvent('other', '100', event('e1', '100')))).toBe(true);
-    expect(await s.events(APP, '100', 10)).toHaveLength(1);
+    expect((await s.events(APP, '100', { limit: 10 })).events).toHaveLength(1);
     await run((tx) => setProp(tx, '100', '100', 'plan', 'Pro', T0));
     expect(await s.breakdown(APP, { property: 'plan', event: 'Clicked' })).toEqual([{ value: 'Pro', users: 1 }]);
     expect(await s.eventNames(APP)).toEqual(['Clicked']);

@@ -1,5 +1,6 @@
 import type { PropertyValue } from '@idem/core';
 import type { AdminStorage } from './admin-types.js';
+import type { EventCursor } from './cursor.js';
 
 /**
  * The storage interface. The engine (src/engine) holds the logic and calls these primitives inside
@@ -106,6 +107,14 @@ export interface BreakdownQuery {
   limit?: number;
 }
 
+export interface EventsQuery {
+  limit: number;
+  /** 'oldest' first (the default) or 'newest' first. */
+  order?: 'oldest' | 'newest';
+  /** Where the previous page in the same order ended. */
+  after?: EventCursor | null;
+}
+
 export interface TimeseriesQuery extends BreakdownQuery {
   /** Bucket size; users are counted by first seen. */
   interval: 'day' | 'week';
@@ -137,7 +146,8 @@ export interface Storage extends Partial<AdminStorage> {
   listUsers(app: string, query: ListUsersQuery): Promise<{ users: UserSummary[]; nextCursor: string | null }>;
   /** Every root user of an app with its events; for `idem replay` and exports. */
   allRootIds(app: string): Promise<string[]>;
-  events(app: string, rootId: string, limit: number): Promise<EventRow[]>;
+  /** A page of a person's events (all their user ids) in time order, oldest or newest first. */
+  events(app: string, rootId: string, query: EventsQuery): Promise<{ events: EventRow[]; next: EventCursor | null }>;
   warnings(app: string, filter: { userIds?: string[]; limit: number }): Promise<(WarningRow & { seq: number })[]>;
   propertyKeys(app: string): Promise<string[]>;
   eventNames(app: string): Promise<string[]>;

@@ -144,26 +144,34 @@ export function pgReads(pool: Pool): Reads {
         )
       ).map((r) => r.user_id as string);
     },
-    async events(app, rootId, limit) {
-      const found = await rows(
-        `SELECT e.id, e.user_id, e.session_id, e.type, e.name, e.properties, e.time, e.url
+    async events(app, rootId, query) {
+      const newest = query.order === 'newest';
+      const p = new Params();
+      let sql = `SELECT e.id, e.user_id, e.session_id, e.type, e.name, e.properties, e.time, e.url, e.seq
          FROM users u JOIN events e ON e.app_id = u.app_id AND e.user_id = u.user_id
-         WHERE u.app_id = $1 AND u.root_id = $2 ORDER BY e.time, e.seq LIMIT $3`,
-        [app, rootId, limit],
-        'idem_r_events',
-      );
-      return found.map(
-        (r): EventRow => ({
-          id: r.id as string,
-          userId: r.user_id as string,
-          sessionId: (r.session_id as string | null) ?? null,
-          type: r.type as EventRow['type'],
-          name: r.name as string,
-          properties: JSON.parse(r.properties as string) as Record<string, PropertyValue>,
-          time: r.time as number,
-          url: (r.url as string | null) ?? null,
-        }),
-      );
+         WHERE u.app_id = ${p.add(app)} AND u.root_id = ${p.add(rootId)}`;
+      // Keyset paging on (time, seq): the next page starts after the last event of this one.
+      if (query.after) sql += ` AND (e.time, e.seq) ${newest ? '<' : '>'} (${p.add(query.after.time)}, ${p.add(query.after.seq)})`;
+      sql += newest ? ' ORDER BY e.time DESC, e.seq DESC' : ' ORDER BY e.time, e.seq';
+      sql += ` LIMIT ${p.add(query.limit + 1)}`;
+      const found = await rows(sql, p.values);
+      const page = found.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        events: page.map(
+          (r): EventRow => ({
+            id: r.id as string,
+            userId: r.user_id as string,
+            sessionId: (r.session_id as string | null) ?? null,
+            type: r.type as EventRow['type'],
+            name: r.name as string,
+            properties: JSON.parse(r.properties as string) as Record<string, PropertyValue>,
+            time: r.time as number,
+            url: (r.url as string | null) ?? null,
+          }),
+        ),
+        next: found.length > query.limit && last ? { time: Number(last.time), seq: Number(last.seq) } : null,
+      };
     },
     async warnings(app, filter) {
       const p = new Params();
@@ -209,7 +217,7 @@ export function pgReads(pool: Pool): Reads {
         sql += ` JOIN user_event_counts c ON c.app_id = p.app_id AND c.root_id = p.root_id AND c.name = ${p.add(query.event)}`;
       sql += ` WHERE p.app_id = ${p.add(app)} AND p.key = ${p.add(query.property)} AND u.first_seen >= ${p.add(query.from)} AND u.first_seen < ${p.add(query.to)}`;
       sql += filterSql(app, query.filters, 'p.root_id', p);
-      sql += ' GROUP BY bucket, p.value ORDER BY bucket, users DESC';
+      sql += ' GROUP BY bucket, p.value ORDER BY bucket, users DESC, p.value';
       return (await rows(sql, p.values)).map((r) => ({
         bucket: r.bucket as string,
         value: String(parseValue(r.value)),

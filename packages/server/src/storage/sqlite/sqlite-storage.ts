@@ -90,9 +90,6 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       'SELECT count(DISTINCT e.session_id) AS n FROM users u CROSS JOIN events e ON e.app_id = u.app_id AND e.user_id = u.user_id WHERE u.app_id = ? AND u.root_id = ? AND e.session_id IS NOT NULL',
     ),
     roots: s('SELECT user_id FROM users WHERE app_id = ? AND user_id = root_id ORDER BY created_at, user_id'),
-    events: s(
-      'SELECT e.* FROM users u CROSS JOIN events e ON e.app_id = u.app_id AND e.user_id = u.user_id WHERE u.app_id = ? AND u.root_id = ? ORDER BY e.time, e.seq LIMIT ?',
-    ),
     // The distinct keys and names in order, one index seek each (a skip-scan), instead of reading
     // every user's row: DISTINCT alone scans the whole index (about a second at 1M users).
     propKeys: s(
@@ -278,17 +275,33 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     async allRootIds(app) {
       return q.roots.all(app).map((r) => r.user_id as string);
     },
-    async events(app, rootId, limit) {
-      return q.events.all(app, rootId, limit).map((r) => ({
-        id: r.id as string,
-        userId: r.user_id as string,
-        sessionId: (r.session_id as string | null) ?? null,
-        type: r.type as EventRow['type'],
-        name: r.name as string,
-        properties: JSON.parse(r.properties as string),
-        time: r.time as number,
-        url: (r.url as string | null) ?? null,
-      }));
+    async events(app, rootId, query) {
+      const newest = query.order === 'newest';
+      const params: unknown[] = [app, rootId];
+      // Keyset paging on (time, seq): the next page starts after the last event of this one.
+      let sql =
+        'SELECT e.* FROM users u CROSS JOIN events e ON e.app_id = u.app_id AND e.user_id = u.user_id WHERE u.app_id = ? AND u.root_id = ?';
+      if (query.after) {
+        sql += newest ? ' AND (e.time, e.seq) < (?, ?)' : ' AND (e.time, e.seq) > (?, ?)';
+        params.push(query.after.time, query.after.seq);
+      }
+      sql += newest ? ' ORDER BY e.time DESC, e.seq DESC LIMIT ?' : ' ORDER BY e.time, e.seq LIMIT ?';
+      const found = db.prepare(sql).all(...params, query.limit + 1) as Row[];
+      const page = found.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        events: page.map((r) => ({
+          id: r.id as string,
+          userId: r.user_id as string,
+          sessionId: (r.session_id as string | null) ?? null,
+          type: r.type as EventRow['type'],
+          name: r.name as string,
+          properties: JSON.parse(r.properties as string),
+          time: r.time as number,
+          url: (r.url as string | null) ?? null,
+        })),
+        next: found.length > query.limit && last ? { time: last.time as number, seq: last.seq as number } : null,
+      };
     },
     async warnings(app, filter) {
       const params: unknown[] = [app];
