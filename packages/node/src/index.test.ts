@@ -103,7 +103,7 @@ describe('IdemServer (@idem/node)', () => {
       { identity: 'b1', properties: { plan: 'A' } },
       { identity: 'none', properties: { plan: 'B' } },
     ]);
-    expect(r.results.map((x) => [x.ok, x.reason])).toEqual([
+    expect(r.results.map((x) => [x.ok, x.ok ? undefined : x.reason])).toEqual([
       [true, undefined],
       [false, 'blocklisted'],
     ]);
