@@ -3,10 +3,12 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IdemServer } from '@idem/node';
 import type { RunningServer } from '@idem/server';
+import { launchChromium } from '@idem/test-support/chromium';
+import { type CollectorReads, collectorReads } from '@idem/test-support/collector-reads';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bucketLabels } from '../src/model.js';
-import { launch, paintedPixels, screenshot, startCollector, startDemoSite, watchPage } from './harness.js';
+import { paintedPixels, screenshot, startCollector, startDemoSite, watchPage } from './harness.js';
 
 /**
  * The dashboard against a real collector: data written through the real server-side client
@@ -22,6 +24,7 @@ const PLANS = ['Growth', 'Starter', 'Enterprise', 'Free'];
 const ACCENT: [number, number, number] = [79, 70, 229]; // #4f46e5, the bars and the first line
 
 let collector: RunningServer;
+let reads: CollectorReads;
 let dashboardDir: string;
 let cleanup: () => Promise<void>;
 let site: { url: string; close(): Promise<void> };
@@ -34,9 +37,9 @@ let anonymousUserId: string;
 const expectedPlans = new Map<string, number>();
 
 const api = async <T>(path: string): Promise<T> => {
-  const res = await fetch(`${collector.url}/api/v1/${path}`, { headers: { authorization: `Bearer ${KEY}` } });
+  const res = await reads.get<T>(`/api/v1/${path}`);
   expect(res.status, path).toBe(200);
-  return (await res.json()) as T;
+  return res.body;
 };
 
 /** One browser "device" on the demo site: the real SDK, its own cookies. */
@@ -93,7 +96,8 @@ beforeAll(async () => {
     'not an object',
     null,
   ]));
-  browser = await launch();
+  reads = collectorReads(collector);
+  browser = await launchChromium();
   const server = new IdemServer({ endpoint: collector.url, appId: 'demo', serverKey: KEY, retries: 1 });
 
   // 60 customers from the server side, first seen over the last 20 days, with a plan each.

@@ -1,12 +1,11 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '@idem/server';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { serveHttp } from '@idem/test-support/http-server';
+import type { Page } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const appDir = join(here, '..');
@@ -57,32 +56,13 @@ export async function startDemoSite(collectorUrl: () => string): Promise<{ url: 
 <script src="/idem.min.js"></script>
 <script>idem.init('demo', { endpoint: ${JSON.stringify(collectorUrl())}, flushIntervalMs: 50 });</script>
 </head><body><h1>${title}</h1></body></html>`;
-  const server: Server = createServer((req, res) => {
+  const server = await serveHttp((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/idem.min.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(iife);
     if (path === '/favicon.ico') return void res.writeHead(204).end();
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page(path === '/pricing' ? 'Pricing' : 'Demo shop'));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
-
-export async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return { url: server.origin, close: server.close };
 }
 
 /** Collects console errors, CSP violations and uncaught exceptions of a page. */

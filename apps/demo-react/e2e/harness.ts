@@ -1,56 +1,18 @@
-// The end-to-end harness: a real collector (@idem/server), the demo built by Vite pointing at it, served
-// over real HTTP, and real Chromium (playwright-core, no downloaded browsers).
+// The end-to-end harness's React parts: a real collector (@idem/server) and the demo built or served by
+// Vite pointing at it. Chromium, the static server and the waits are @idem/test-support's.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '@idem/server';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type ApiUser, collectorReads } from '@idem/test-support/collector-reads';
+import { sleep } from '@idem/test-support/until';
+import type { Page } from 'playwright-core';
 
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const VITE = join(APP_DIR, 'node_modules', 'vite', 'bin', 'vite.js');
 export const SERVER_KEY = 'demo-react-e2e-server-key-0123456789';
-
-/** A free TCP port on 127.0.0.1 (for the Vite dev server, which wants one up front). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-};
-
-/**
- * A tiny static server for a built app: files from `site.dir`, index.html for anything else. The folder
- * may be set after it starts, since the build needs the collector, which needs this server's origin.
- */
-export async function serveStatic(dir = ''): Promise<{ origin: string; dir: string; close(): Promise<void> }> {
-  const site = { origin: '', dir, close: async () => {} };
-  const server: Server = createServer((req, res) => {
-    const root = site.dir;
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    let file = join(root, path);
-    if (!root || !file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
-    if (!existsSync(file)) return void res.writeHead(404).end('not built yet');
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  site.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  site.close = () => new Promise<void>((r) => server.close(() => r()));
-  return site;
-}
 
 /** Builds the demo into a fresh temporary folder (not dist/), pointed at `endpoint`. */
 export async function buildDemo(endpoint: string): Promise<{ dir: string; remove(): void }> {
@@ -122,82 +84,23 @@ export function startCollector(origins: string[]): Promise<RunningServer> {
   });
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export interface UserJson {
-  user_id: string;
-  identity: string | null;
-  properties: Record<string, unknown>;
-  first_seen: string | null;
-  last_seen: string | null;
-  merged_user_ids: string[];
-}
-export interface EventJson {
-  id: string;
-  user_id: string;
-  session_id: string;
-  type: string;
-  event: string | null;
-  properties: Record<string, unknown>;
-  time: string;
-  url: string | null;
-}
-
-/** The collector's read API, with the server key. */
+/**
+ * The collector's read API as these tests read it: users by identity, null when the collector has none
+ * (404); any other answer but 200 throws.
+ */
 export function reader(collector: RunningServer) {
-  const get = async (path: string) => {
-    const res = await fetch(`${collector.url}${path}`, { headers: { authorization: `Bearer ${SERVER_KEY}` } });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const reads = collectorReads(collector);
   return {
-    get,
-    async user(identity: string): Promise<UserJson | null> {
-      const r = await get(`/api/v1/users?app_id=demo&identity=${encodeURIComponent(identity)}`);
+    get: reads.get,
+    users: reads.users,
+    events: reads.events,
+    async user(identity: string): Promise<ApiUser | null> {
+      const r = await reads.byIdentity(identity);
       if (r.status === 404) return null;
       if (r.status !== 200) throw new Error(`GET user ${identity}: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body as unknown as UserJson;
-    },
-    async users(): Promise<UserJson[]> {
-      const r = await get('/api/v1/users?app_id=demo&limit=500');
-      if (r.status !== 200) throw new Error(`GET users: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body.users as UserJson[];
-    },
-    async events(userId: string): Promise<EventJson[]> {
-      const r = await get(`/api/v1/users/${userId}/events?app_id=demo`);
-      if (r.status !== 200) throw new Error(`GET events of ${userId}: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body.events as EventJson[];
+      return r.body;
     },
   };
-}
-
-/** Waits until `check` answers a value (not null/undefined/false), at most `ms`. */
-export async function until<T>(check: () => Promise<T | null | undefined | false>, ms = 10_000, what = 'the collector'): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(100);
-  }
 }
 
 /** Sends what the page's SDK has queued, through the client the demo exposes as window.__idem. */

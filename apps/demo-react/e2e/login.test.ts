@@ -1,7 +1,11 @@
 import type { RunningServer } from '@idem/server';
+import { launchChromium } from '@idem/test-support/chromium';
+import type { ApiEvent } from '@idem/test-support/collector-reads';
+import { serveStatic } from '@idem/test-support/static-server';
+import { until } from '@idem/test-support/until';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDemo, type EventJson, flush, launchChromium, reader, recordBatches, serveStatic, startCollector, until } from './harness.js';
+import { buildDemo, flush, reader, recordBatches, startCollector } from './harness.js';
 
 // One collector, one production build of the demo served over HTTP, one Chromium. The tests run in order
 // and each builds on what the previous one left in the collector, like one person's day.
@@ -55,7 +59,7 @@ async function logIn(page: Page, email: string) {
   await page.locator(`[data-login="${email}"]`).click();
   await page.getByTestId('identity').getByText(email).waitFor();
 }
-const routes = (events: EventJson[]) => events.filter((e) => e.type === 'pageview').map((e) => new URL(e.url!).hash || '#/');
+const routes = (events: ApiEvent[]) => events.filter((e) => e.type === 'pageview').map((e) => new URL(e.url!).hash || '#/');
 
 describe('the React demo against a real collector, in Chromium', () => {
   let alice: { userId: string; firstDevice: Page };
@@ -72,7 +76,7 @@ describe('the React demo against a real collector, in Chromium', () => {
     await page.getByRole('heading', { name: 'Docs' }).waitFor();
     await flush(page);
     // Before login: an anonymous user with its pageviews.
-    const before = await until(async () => {
+    const before = await until('the anonymous visitor', 10_000, async () => {
       const list = await api.users();
       return list.length === 1 && list[0]!.identity === null && list[0];
     });
@@ -81,7 +85,7 @@ describe('the React demo against a real collector, in Chromium', () => {
     await logIn(page, 'alice@example.com');
     expect(await idOf(page)).toBe(visitor); // R5: identify keeps the device's user id
     await flush(page);
-    const user = await until(() => api.user('alice@example.com'));
+    const user = await until('alice', 10_000, () => api.user('alice@example.com'));
     expect(user).toMatchObject({ user_id: visitor, identity: 'alice@example.com', merged_user_ids: [] });
     expect(user.properties).toMatchObject({ email: 'alice@example.com', Email: 'alice@example.com', name: 'Alice' });
     expect(await api.users()).toHaveLength(1);
@@ -98,7 +102,7 @@ describe('the React demo against a real collector, in Chromium', () => {
     await page.locator('[data-plan="team"]').click();
     await page.getByRole('button', { name: 'Your plan' }).waitFor();
     await flush(page);
-    await until(async () => (await api.user('alice@example.com'))?.properties.plan === 'team');
+    await until("alice's plan", 10_000, async () => (await api.user('alice@example.com'))?.properties.plan === 'team');
     const chosen = (await api.events(alice.userId)).filter((e) => e.type === 'track');
     expect(chosen.map((e) => [e.event, e.properties])).toEqual([['Plan Chosen', { plan: 'team' }]]);
 
@@ -125,7 +129,7 @@ describe('the React demo against a real collector, in Chromium', () => {
     await page.getByRole('link', { name: 'Docs' }).click();
     await logIn(page, 'alice@example.com');
     await flush(page);
-    const user = await until(async () => {
+    const user = await until('the second device merged into alice', 10_000, async () => {
       const u = await api.user('alice@example.com');
       return u && u.merged_user_ids.length > 0 && u;
     });
@@ -160,7 +164,7 @@ describe('the React demo against a real collector, in Chromium', () => {
     await page.getByRole('link', { name: 'Pricing' }).click();
     await page.locator('[data-plan="enterprise"]').click();
     await flush(page);
-    const bob = await until(async () => {
+    const bob = await until("bob's plan", 10_000, async () => {
       const u = await api.user('bob@example.com');
       return u?.properties.plan === 'enterprise' && u;
     });
@@ -182,7 +186,7 @@ describe('the React demo against a real collector, in Chromium', () => {
     await logIn(page, 'carol@example.com');
     await flush(page);
     // The collector answers 403 without CORS headers, so the browser reports the request as failed.
-    await until(async () => refused.length > 0, 10_000, 'a refused batch');
+    await until('a refused batch', 10_000, async () => refused.length > 0);
     expect(await api.user('carol@example.com')).toBeNull();
     expect(await api.users()).toHaveLength(2);
     // The app keeps working.

@@ -1,7 +1,10 @@
 import type { RunningServer } from '@idem/server';
+import { launchChromium } from '@idem/test-support/chromium';
+import { freePort } from '@idem/test-support/free-port';
+import { until } from '@idem/test-support/until';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flush, freePort, launchChromium, reader, recordBatches, startCollector, startDevServer, until } from './harness.js';
+import { flush, reader, recordBatches, startCollector, startDevServer } from './harness.js';
 
 // The development build, where StrictMode mounts every component twice and runs its effects twice:
 // the provider must still make one SDK (one pageview) and a login must still send one identify.
@@ -59,7 +62,7 @@ describe('the React demo in development (StrictMode on), in Chromium', () => {
       { email: 'alice@example.com', Email: 'alice@example.com', name: 'Alice' },
       { email: 'alice@example.com', Email: 'alice@example.com', name: 'Alice', plan: 'team' },
     ]);
-    const user = await until(async () => {
+    const user = await until("alice's plan", 10_000, async () => {
       const u = await reader(collector).user('alice@example.com');
       return u?.properties.plan === 'team' && u;
     });

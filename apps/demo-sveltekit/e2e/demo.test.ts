@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { decodeState } from '@idem/core';
 import { type RunningServer, startServer } from '@idem/server';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { launchChromium } from '@idem/test-support/chromium';
+import { type CollectorReads, collectorReads } from '@idem/test-support/collector-reads';
+import { freePort } from '@idem/test-support/free-port';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The demo as a person uses it: the adapter-node build (`pnpm test` builds it first) started as
@@ -13,39 +15,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const COOKIE = 'idem_demo';
 let collector: RunningServer;
+let api: CollectorReads;
 let app: ChildProcess;
 let base: string;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
-interface ApiUser {
-  user_id: string;
-  identity: string | null;
-  properties: Record<string, unknown>;
-  merged_user_ids: string[];
-}
-interface ApiEvent {
-  user_id: string;
-  type: string;
-  event: string | null;
-  url: string | null;
-  properties: Record<string, unknown>;
-}
-
 /** UI and collector states that arrive a little later (hydration, the SDK's batches): polled for up to 20 s. */
 const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 100 });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 beforeAll(async () => {
   if (!existsSync(`${appDir}/build/index.js`)) throw new Error('build the demo first: pnpm --filter @idem/demo-sveltekit build');
   collector = await startServer({ port: 0, db: ':memory:', apps: ['demo'], rateLimits: false });
+  api = collectorReads(collector);
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   // As `pnpm start` runs it (PORT set, ORIGIN derived from it for SvelteKit's CSRF check).
@@ -77,17 +59,7 @@ beforeAll(async () => {
     });
     app.on('exit', (code) => reject(new Error(`the demo exited with ${code}:\n${log}`)));
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -97,16 +69,8 @@ afterAll(async () => {
   await collector?.close();
 });
 
-async function api<T>(path: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(new URL(path, collector.url), { headers: { authorization: `Bearer ${collector.serverKey}` } });
-  return { status: res.status, body: (await res.json()) as T };
-}
-const byIdentity = (identity: string) => api<ApiUser>(`/api/v1/users?app_id=demo&identity=${encodeURIComponent(identity)}`);
-const byUserId = (userId: string) => api<ApiUser>(`/api/v1/users/${userId}?app_id=demo`);
-const eventsOf = async (userId: string) =>
-  (await api<{ events: ApiEvent[] }>(`/api/v1/users/${userId}/events?app_id=demo`)).body.events ?? [];
 const pageviewPaths = async (userId: string) =>
-  (await eventsOf(userId)).filter((e) => e.type === 'pageview').map((e) => new URL(e.url!).pathname);
+  (await api.events(userId)).filter((e) => e.type === 'pageview').map((e) => new URL(e.url!).pathname);
 
 async function visitor(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
@@ -181,8 +145,8 @@ describe('the SvelteKit demo in Chromium', () => {
     await shown(page);
     await page.getByTestId('plan-Pro').click();
     await eventually(() => page.getByTestId('current-plan').textContent()).toBe('Your plan: Pro');
-    await eventually(async () => (await byUserId(anonId)).body.properties?.plan).toBe('Pro');
-    expect((await eventsOf(anonId)).some((e) => e.event === 'Plan Chosen' && e.properties.plan === 'Pro')).toBe(true);
+    await eventually(async () => (await api.user(anonId)).body.properties?.plan).toBe('Pro');
+    expect((await api.events(anonId)).some((e) => e.event === 'Plan Chosen' && e.properties.plan === 'Pro')).toBe(true);
   });
 
   it('a wrong password changes nothing', async () => {
@@ -190,7 +154,7 @@ describe('the SvelteKit demo in Chromium', () => {
     await logIn(page, 'alice@example.com', 'nope');
     await eventually(() => page.getByRole('alert').textContent()).toContain('wrong password');
     expect((await cookieState(context)).state).toMatchObject({ userId: anonId, identity: null });
-    expect((await byIdentity('alice@example.com')).status).toBe(404);
+    expect((await api.byIdentity('alice@example.com')).status).toBe(404);
   });
 
   it('logging in through the form action identifies on the server and ties the earlier visits to the account (R5)', async () => {
@@ -206,7 +170,7 @@ describe('the SvelteKit demo in Chromium', () => {
       clientIdentity: 'alice@example.com',
     });
     expect((await cookieState(context)).state).toMatchObject({ userId: anonId, identity: 'alice@example.com' });
-    const user = (await byIdentity('alice@example.com')).body;
+    const user = (await api.byIdentity('alice@example.com')).body;
     expect(user).toMatchObject({ user_id: anonId, identity: 'alice@example.com' });
     expect(user.properties).toMatchObject({ plan: 'Pro', name: 'Alice', email: 'alice@example.com' });
     await expect.poll(() => pageviewPaths(user.user_id)).toEqual(expect.arrayContaining(['/', '/about', '/pricing', '/login']));
@@ -224,10 +188,10 @@ describe('the SvelteKit demo in Chromium', () => {
     // R5: this device keeps its user id, and the collector merged it into alice's user.
     expect(await shown(page)).toMatchObject({ server: phoneId, client: phoneId, clientIdentity: 'alice@example.com' });
     expect((await cookieState(context)).state.userId).toBe(phoneId);
-    const user = (await byIdentity('alice@example.com')).body;
+    const user = (await api.byIdentity('alice@example.com')).body;
     expect(user.user_id).toBe(alice.anonId);
     expect(user.merged_user_ids).toContain(phoneId);
-    const events = await eventsOf(alice.anonId);
+    const events = await api.events(alice.anonId);
     expect(events.some((e) => e.user_id === phoneId && e.url === `${base}/about`)).toBe(true);
   });
 
@@ -236,7 +200,7 @@ describe('the SvelteKit demo in Chromium', () => {
     await page.goto(`${base}/pricing`);
     await page.getByTestId('plan-Enterprise').click();
     await eventually(() => page.getByTestId('current-plan').textContent()).toBe('Your plan: Enterprise');
-    await eventually(async () => (await byIdentity('alice@example.com')).body.properties.plan).toBe('Enterprise');
+    await eventually(async () => (await api.byIdentity('alice@example.com')).body.properties.plan).toBe('Enterprise');
   });
 
   it('logging out gives the device a new anonymous user (R8), on the server and in the SDK', async () => {
@@ -249,9 +213,9 @@ describe('the SvelteKit demo in Chromium', () => {
     expect(ids.server).toBe(ids.client);
     expect([ids.serverIdentity, ids.clientIdentity]).toEqual([null, null]);
     expect((await cookieState(context)).state).toMatchObject({ userId: ids.client, identity: null });
-    await eventually(async () => (await byUserId(ids.client!)).body.identity ?? null).toBeNull();
+    await eventually(async () => (await api.user(ids.client!)).body.identity ?? null).toBeNull();
     await eventually(() => pageviewPaths(ids.client!)).toContain('/');
-    expect((await byIdentity('alice@example.com')).body.merged_user_ids).not.toContain(ids.client);
+    expect((await api.byIdentity('alice@example.com')).body.merged_user_ids).not.toContain(ids.client);
   });
 
   it('an identified device whose session ended logs in as another account: a new user id (R6)', async () => {
@@ -272,8 +236,8 @@ describe('the SvelteKit demo in Chromium', () => {
     expect(asBob.identity).toBe('bob@example.com');
     expect(asBob.userId).not.toBe(asAlice.userId);
     expect(asBob.sessionId).not.toBe(asAlice.sessionId);
-    expect((await byIdentity('bob@example.com')).body.user_id).toBe(asBob.userId);
-    expect((await byIdentity('alice@example.com')).body.merged_user_ids).not.toContain(asBob.userId);
+    expect((await api.byIdentity('bob@example.com')).body.user_id).toBe(asBob.userId);
+    expect((await api.byIdentity('alice@example.com')).body.merged_user_ids).not.toContain(asBob.userId);
     // The browser takes the server's word: bob, same user id.
     await page.goto(`${base}/account`);
     expect(await shown(page)).toMatchObject({ server: asBob.userId, client: asBob.userId, clientIdentity: 'bob@example.com' });

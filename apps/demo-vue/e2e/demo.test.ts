@@ -1,11 +1,13 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '@idem/server';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { launchChromium } from '@idem/test-support/chromium';
+import { type ApiUser, type CollectorReads, collectorReads } from '@idem/test-support/collector-reads';
+import { serveStatic } from '@idem/test-support/static-server';
+import { until } from '@idem/test-support/until';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -14,94 +16,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 let collector: RunningServer;
-let site: Server;
+let api: CollectorReads;
+let site: Awaited<ReturnType<typeof serveStatic>>;
 let base: string;
 let outDir: string;
 let browser: Browser;
 
-interface ApiUser {
-  user_id: string;
-  identity: string | null;
-  properties: Record<string, unknown>;
-  merged_user_ids: string[];
-}
-interface ApiEvent {
-  user_id: string;
-  type: string;
-  event: string | null;
-  url: string | null;
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-};
-
-/** A static server for the build; any path that is not a file is the single-page app's index.html. */
-function serve(dir: string): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    let file = join(dir, path);
-    if (!file.startsWith(dir + sep)) file = join(dir, 'index.html');
-    try {
-      if (!(await stat(file)).isFile()) throw new Error('not a file');
-    } catch {
-      file = join(dir, 'index.html');
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    res.end(await readFile(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 beforeAll(async () => {
   collector = await startServer({ port: 0, db: ':memory:', apps: ['demo'], rateLimits: false });
+  api = collectorReads(collector);
   outDir = await mkdtemp(join(tmpdir(), 'idem-demo-vue-'));
   process.env.VITE_IDEM_ENDPOINT = collector.url;
   process.env.VITE_IDEM_APP_ID = 'demo';
   await build({ root: appDir, logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
-  site = await serve(outDir);
-  base = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  site = await serveStatic(outDir);
+  base = site.origin;
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  site?.closeAllConnections();
-  await new Promise((r) => (site ? site.close(r) : r(null)));
+  await site?.close();
   await collector?.close();
   if (outDir) await rm(outDir, { recursive: true, force: true });
 });
-
-async function api<T>(path: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${collector.url}${path}`, { headers: { authorization: `Bearer ${collector.serverKey}` } });
-  return { status: res.status, body: (await res.json()) as T };
-}
-const userByIdentity = (identity: string) => api<ApiUser>(`/api/v1/users?app_id=demo&identity=${encodeURIComponent(identity)}`);
-const eventsOf = async (userId: string) => (await api<{ events: ApiEvent[] }>(`/api/v1/users/${userId}/events?app_id=demo`)).body.events;
-
-/** Asks `read` until `ok` holds (bounded): the collector has answered each flush, but stay patient. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 type PageIdem = { flush(): Promise<void>; getUserId(): string | null; getIdentity(): string | null };
 const flush = (page: Page) => page.evaluate(() => (window as unknown as { idem: PageIdem }).idem.flush());
@@ -153,15 +91,13 @@ describe('demo-vue in Chromium against a real collector', () => {
     expect(await userId(page)).toBe(visitor); // R5: logging in keeps the device's user id
     await flush(page);
 
-    alice = (
-      await until(
-        () => userByIdentity('alice@example.com'),
-        (r) => r.status === 200 && r.body.properties.plan === 'Team',
-      )
-    ).body;
+    alice = await until('alice with her plan', 10_000, async () => {
+      const r = await api.byIdentity('alice@example.com');
+      return r.status === 200 && r.body.properties.plan === 'Team' && r.body;
+    });
     expect(alice).toMatchObject({ user_id: visitor, identity: 'alice@example.com', merged_user_ids: [] });
     expect(alice.properties.plan).toBe('Team');
-    const events = await eventsOf(visitor);
+    const events = await api.events(visitor);
     const paths = events.filter((e) => e.type === 'pageview').map((e) => new URL(e.url!).pathname);
     expect(paths).toEqual(expect.arrayContaining(['/', '/pricing', '/docs', '/login', '/account']));
     expect(events.some((e) => e.event === 'Picked plan')).toBe(true);
@@ -177,7 +113,7 @@ describe('demo-vue in Chromium against a real collector', () => {
     expect(await userId(page)).toBe(visitor);
     await navigate(page, 'Pricing', '/pricing');
     await flush(page);
-    const again = (await userByIdentity('alice@example.com')).body;
+    const again = (await api.byIdentity('alice@example.com')).body;
     expect(again).toMatchObject({ user_id: visitor, merged_user_ids: [] });
     // Two pageviews and the plan (once per page load); no identify, since the device already is alice (R7).
     expect(sent.map((m) => m.type).sort()).toEqual(['pageview', 'pageview', 'user_properties']);
@@ -193,17 +129,15 @@ describe('demo-vue in Chromium against a real collector', () => {
     await logIn(other, 'alice@example.com');
     await flush(other);
     // merged_user_ids lists the user ids merged into user_id (the one that took the identity first).
-    const merged = (
-      await until(
-        () => userByIdentity('alice@example.com'),
-        (r) => r.body.merged_user_ids?.length === 1,
-      )
-    ).body;
+    const merged = await until('the second browser merged into alice', 10_000, async () => {
+      const r = await api.byIdentity('alice@example.com');
+      return r.body.merged_user_ids?.length === 1 && r.body;
+    });
     expect(merged.user_id).toBe(visitor);
     expect(merged.merged_user_ids).toEqual([otherVisitor]);
     // Either user id answers the same person.
-    expect((await api<ApiUser>(`/api/v1/users/${otherVisitor}?app_id=demo`)).body.user_id).toBe(visitor);
-    const paths = (await eventsOf(otherVisitor)).filter((e) => e.type === 'pageview').map((e) => new URL(e.url!).pathname);
+    expect((await api.user(otherVisitor)).body.user_id).toBe(visitor);
+    const paths = (await api.events(otherVisitor)).filter((e) => e.type === 'pageview').map((e) => new URL(e.url!).pathname);
     expect(paths).toEqual(expect.arrayContaining(['/docs', '/login', '/account']));
     await second.close();
   });
@@ -220,18 +154,16 @@ describe('demo-vue in Chromium against a real collector', () => {
     await page.locator('[data-test=plan-Business]').click();
     await flush(page);
 
-    const bob = (
-      await until(
-        () => userByIdentity('bob@example.com'),
-        (r) => r.body.properties?.plan === 'Business',
-      )
-    ).body;
+    const bob = await until("bob's plan", 10_000, async () => {
+      const r = await api.byIdentity('bob@example.com');
+      return r.body.properties?.plan === 'Business' && r.body;
+    });
     expect(bob).toMatchObject({ user_id: afterLogout, identity: 'bob@example.com', merged_user_ids: [] });
-    const aliceNow = (await userByIdentity('alice@example.com')).body;
+    const aliceNow = (await api.byIdentity('alice@example.com')).body;
     expect(aliceNow.user_id).toBe(visitor);
     expect(aliceNow.properties.plan).toBe('Team');
     expect(aliceNow.merged_user_ids).toHaveLength(1);
-    const list = (await api<{ users: ApiUser[] }>('/api/v1/users?app_id=demo&limit=50')).body.users;
+    const list = await api.users();
     expect(
       list
         .filter((u) => u.identity)
@@ -261,12 +193,10 @@ describe('demo-vue in Chromium against a real collector', () => {
     await expect.poll(() => footer(p)).toMatch(/^User \d+$/);
     await logIn(p, 'carol@example.com');
     await flush(p);
-    const carol = (
-      await until(
-        () => userByIdentity('carol@example.com'),
-        (r) => r.status === 200,
-      )
-    ).body;
+    const carol = await until('carol', 10_000, async () => {
+      const r = await api.byIdentity('carol@example.com');
+      return r.status === 200 && r.body;
+    });
     expect(carol.user_id).toBe(await userId(p));
     expect(dialogs).toEqual([]);
     await ctx.close();

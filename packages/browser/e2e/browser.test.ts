@@ -1,6 +1,8 @@
+import type { ApiEvent } from '@idem/test-support/collector-reads';
+import { sleep, until } from '@idem/test-support/until';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Collector, type EventJson, launch, Pages, sleep, until } from './harness.js';
+import { Collector, launch, Pages } from './harness.js';
 
 // Real Chromium (Debian's, driven by playwright-core) loading the IIFE build through the README's
 // snippet, against the real collector (`idem serve` in a child process, SQLite on disk).
@@ -50,11 +52,11 @@ const call = <T = unknown>(page: Page, method: string, ...args: unknown[]): Prom
     [method, args] as const,
   );
 const userId = (page: Page) => call<string>(page, 'getUserId');
-const names = (events: EventJson[]) => events.filter((e) => e.type === 'track').map((e) => e.event);
+const names = (events: ApiEvent[]) => events.filter((e) => e.type === 'track').map((e) => e.event);
 
-async function eventsOf(user: string, predicate: (events: EventJson[]) => boolean, what: string): Promise<EventJson[]> {
-  return until(what, async () => {
-    const events = await collector.events(user);
+async function eventsOf(user: string, predicate: (events: ApiEvent[]) => boolean, what: string): Promise<ApiEvent[]> {
+  return until(what, 30_000, async () => {
+    const events = await collector.api.events(user);
     return predicate(events) && events;
   });
 }
@@ -91,13 +93,13 @@ describe('the browser SDK in Chromium against the collector', () => {
     expect(await call(page, 'identify', identity)).toEqual({ ok: true }); // R7: nothing sent
     await call(page, 'addUserProperties', { plan: 'pro' });
     await call(page, 'flush');
-    const found = await until('the identified user', async () => {
-      const r = await collector.byIdentity(identity);
+    const found = await until('the identified user', 30_000, async () => {
+      const r = await collector.api.byIdentity(identity);
       return r.status === 200 && r.body.properties.plan === 'pro' && r.body;
     });
     expect(found.user_id).toBe(user);
     expect(found.identity).toBe(identity);
-    const events = await collector.events(user);
+    const events = await collector.api.events(user);
     expect(names(events)).toEqual(['browse 1', 'browse 2']);
     expect(events.every((e) => e.user_id === user)).toBe(true);
     // R17: the collector derived the initial properties from the pageview the SDK sent.
@@ -110,7 +112,7 @@ describe('the browser SDK in Chromium against the collector', () => {
     await call(laptop, 'identify', identity);
     const laptopUser = await userId(laptop);
     await call(laptop, 'flush');
-    await until('laptop identified', async () => (await collector.byIdentity(identity)).status === 200);
+    await until('laptop identified', 30_000, async () => (await collector.api.byIdentity(identity)).status === 200);
 
     const phone = await open(await device(), pages.url('app.shop.test', '/m'));
     const phoneUser = await userId(phone);
@@ -121,13 +123,13 @@ describe('the browser SDK in Chromium against the collector', () => {
     expect(await userId(phone)).toBe(phoneUser); // R5: the device keeps its user id
     await call(phone, 'flush');
 
-    const merged = await until('phone merged', async () => {
-      const r = await collector.user(phoneUser);
+    const merged = await until('phone merged', 30_000, async () => {
+      const r = await collector.api.user(phoneUser);
       return r.status === 200 && r.body.merged_user_ids.includes(phoneUser) && r.body;
     });
     expect(merged.user_id).toBe(laptopUser);
     expect(merged.identity).toBe(identity);
-    expect((await collector.byIdentity(identity)).body.user_id).toBe(laptopUser);
+    expect((await collector.api.byIdentity(identity)).body.user_id).toBe(laptopUser);
     const events = await eventsOf(laptopUser, (e) => names(e).length === 2, 'phone events on the merged user');
     expect(names(events)).toEqual(['phone before login', 'phone after login']);
   });
@@ -193,15 +195,15 @@ describe('the browser SDK in Chromium against the collector', () => {
     await ready(page);
     expect(await userId(page)).toBe(after);
     await call(page, 'flush');
-    const anon = await until('the new anonymous user', async () => {
-      const r = await collector.user(after);
+    const anon = await until('the new anonymous user', 30_000, async () => {
+      const r = await collector.api.user(after);
       return r.status === 200 && r.body;
     });
     expect(anon.identity).toBeNull();
     expect(anon.merged_user_ids).not.toContain(before);
     expect(names(await eventsOf(after, (e) => names(e).length === 1, 'events after logout'))).toEqual(['after logout']);
-    expect((await collector.byIdentity(identity)).body.user_id).toBe(before);
-    expect(names(await collector.events(before))).toEqual(['while logged in']);
+    expect((await collector.api.byIdentity(identity)).body.user_id).toBe(before);
+    expect(names(await collector.api.events(before))).toEqual(['while logged in']);
   });
 
   it('calls made before the script loads are replayed in order (R18)', async () => {
@@ -229,8 +231,8 @@ describe('the browser SDK in Chromium against the collector', () => {
     // covers queued 1-3, and the reset puts queued 4 on a new anonymous user without the property.
     const afterReset = await userId(page);
     await call(page, 'flush');
-    const identified = await until('the identified user', async () => {
-      const r = await collector.byIdentity(identity);
+    const identified = await until('the identified user', 30_000, async () => {
+      const r = await collector.api.byIdentity(identity);
       return r.status === 200 && r.body;
     });
     const events = await eventsOf(identified.user_id, (e) => names(e).length === 3, 'queued calls');
@@ -301,11 +303,11 @@ describe('the browser SDK in Chromium against the collector', () => {
       return heap.getUserId!() as string;
     }, identity);
     await call(page, 'flush');
-    const found = await until('heap user', async () => {
-      const r = await collector.byIdentity(identity);
+    const found = await until('heap user', 30_000, async () => {
+      const r = await collector.api.byIdentity(identity);
       return r.status === 200 && r.body.properties.plan === 'legacy' && r.body;
     });
     expect(found.user_id).toBe(user);
-    expect(names(await collector.events(user))).toEqual(['Heap Event']);
+    expect(names(await collector.api.events(user))).toEqual(['Heap Event']);
   });
 });

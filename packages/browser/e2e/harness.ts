@@ -1,11 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { launchChromium } from '@idem/test-support/chromium';
+import { collectorReads } from '@idem/test-support/collector-reads';
+import { freePort } from '@idem/test-support/free-port';
+import { serveHttp, type TestServer } from '@idem/test-support/http-server';
+import { until } from '@idem/test-support/until';
+import type { Browser } from 'playwright-core';
 import { snippet } from '../src/snippet.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -14,36 +17,14 @@ const BUNDLE = join(here, '../dist/idem.min.js');
 export const APP = 'demo';
 export const SERVER_KEY = 'e2e-test-server-key-0123456789';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out: ${what}${last ? ` (${String(last)})` : ''}`);
-    await sleep(100);
-  }
-}
-
 /** The real collector, as `idem serve` runs it, in a child process that can be killed and restarted on the same port and database. */
 export class Collector {
   readonly dir = mkdtempSync(join(tmpdir(), 'idem-e2e-'));
   readonly db = join(this.dir, 'idem.sqlite');
+  readonly serverKey = SERVER_KEY;
   url = '';
+  /** The read API (user, byIdentity, events), against whichever process is running now. */
+  readonly api = collectorReads(this, APP);
   private child: ChildProcess | null = null;
   private log = '';
   constructor(public port = 0) {}
@@ -59,9 +40,9 @@ export class Collector {
     this.child = child;
     child.stdout?.on('data', (d) => (this.log += d));
     child.stderr?.on('data', (d) => (this.log += d));
-    await until(`collector on ${this.url}\n${this.log}`, async () => {
+    await until(`collector on ${this.url}\n${this.log}`, 30_000, async () => {
       if (child.exitCode !== null) throw new Error(`collector exited ${child.exitCode}: ${this.log}`);
-      return (await fetch(`${this.url}/api/v1/users?app_id=${APP}&limit=1`, { headers: this.auth })).ok;
+      return (await this.api.get(`/api/v1/users?app_id=${APP}&limit=1`)).status === 200;
     });
   }
 
@@ -79,47 +60,6 @@ export class Collector {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
-
-  get auth() {
-    return { authorization: `Bearer ${SERVER_KEY}` };
-  }
-
-  async get<T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.url}${path}${path.includes('?') ? '&' : '?'}app_id=${APP}`, { headers: this.auth });
-    return { status: res.status, body: (await res.json()) as T };
-  }
-
-  user(userId: string) {
-    return this.get<UserJson>(`/api/v1/users/${userId}`);
-  }
-
-  byIdentity(identity: string) {
-    return this.get<UserJson>(`/api/v1/users?identity=${encodeURIComponent(identity)}`);
-  }
-
-  async events(userId: string): Promise<EventJson[]> {
-    const r = await this.get<{ events: EventJson[] }>(`/api/v1/users/${userId}/events?limit=10000`);
-    return r.status === 200 ? r.body.events : [];
-  }
-}
-
-export interface UserJson {
-  user_id: string;
-  identity: string | null;
-  properties: Record<string, unknown>;
-  first_seen: string;
-  last_seen: string;
-  merged_user_ids: string[];
-}
-export interface EventJson {
-  id: string;
-  user_id: string;
-  session_id: string;
-  type: string;
-  event: string | null;
-  properties: Record<string, unknown>;
-  time: string;
-  url: string | null;
 }
 
 /**
@@ -130,12 +70,12 @@ export interface EventJson {
  * the script loads.
  */
 export class Pages {
-  private server: Server | null = null;
+  private server: TestServer | null = null;
   port = 0;
   constructor(private endpoint: () => string) {}
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
+    this.server = await serveHttp((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname === '/idem.min.js') {
         const delay = Number(url.searchParams.get('delay') ?? 0);
@@ -172,8 +112,7 @@ idem.load(${JSON.stringify(APP)}, ${JSON.stringify(options)});
 ${inline}
 </script></head><body><a id="next" href="/next">next</a></body></html>`);
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as { port: number }).port;
+    this.port = this.server.port;
   }
 
   url(host: string, path = '/', query: { o?: object; calls?: Array<[string, unknown[]]>; delay?: number } = {}): string {
@@ -186,24 +125,13 @@ ${inline}
   }
 
   async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((r) => this.server?.close(r));
+    await this.server?.close();
   }
 }
 
 export const HOSTS = 'MAP *.shop.test 127.0.0.1, MAP shop.test 127.0.0.1, MAP other.test 127.0.0.1';
 
+/** Chromium, with the test hostnames mapped to 127.0.0.1 so that cookie domains are real. */
 export function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--host-resolver-rules=${HOSTS}`,
-    ],
-  });
+  return launchChromium([`--host-resolver-rules=${HOSTS}`]);
 }

@@ -1,6 +1,7 @@
+import { sleep, until } from '@idem/test-support/until';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Collector, launch, Pages, sleep, until } from './harness.js';
+import { Collector, launch, Pages } from './harness.js';
 
 // "A collector that is down for a minute loses nothing": events tracked before, during and after an
 // outage (with a page reload in the middle of it) are all stored, each exactly once. The collector
@@ -62,23 +63,19 @@ it(`the collector stopped while events are sent (${OUTAGE_MS / 1000} s) and rest
   await collector.start();
 
   // Back-off is at most 15 s; everything arrives without any help from the test.
-  const events = await until(
-    'all 80 events',
-    async () => {
-      const e = await collector.events(user);
-      return e.filter((x) => x.type === 'track').length >= 80 && e;
-    },
-    90_000,
-  );
+  const events = await until('all 80 events', 90_000, async () => {
+    const e = await collector.api.events(user);
+    return e.filter((x) => x.type === 'track').length >= 80 && e;
+  });
   await sleep(2000); // give any late duplicate the chance to show up
-  const final = await collector.events(user);
+  const final = await collector.api.events(user);
   expect(final.length).toBe(events.length);
   const names = final.filter((e) => e.type === 'track').map((e) => e.event);
   expect(names.length).toBe(80);
   expect(new Set(names).size).toBe(80);
   for (let i = 0; i < 80; i++) expect(names).toContain(`ev-${i}`);
   expect(final.filter((e) => e.type === 'pageview')).toHaveLength(2);
-  await until('the queue is empty', async () =>
+  await until('the queue is empty', 30_000, async () =>
     page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('idem:demo:q:')).length === 0),
   );
   await ctx.close();

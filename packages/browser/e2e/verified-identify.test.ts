@@ -1,9 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { identitySignaturePayload } from '@idem/core';
 import { type RunningServer, startServer } from '@idem/server';
+import { type CollectorReads, collectorReads } from '@idem/test-support/collector-reads';
+import { until } from '@idem/test-support/until';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP, launch, Pages, SERVER_KEY, until } from './harness.js';
+import { APP, launch, Pages, SERVER_KEY } from './harness.js';
 
 // Verified identify end to end: the page gets a signature its backend made (here, the test plays the
 // backend), the SDK passes it along, and the collector refuses identify calls that are unsigned or forged.
@@ -14,6 +16,7 @@ const sign = (identity: string) => createHmac('sha256', SECRET).update(identityS
 let browser: Browser;
 let collector: RunningServer;
 let pages: Pages;
+let api: CollectorReads;
 
 beforeAll(async () => {
   collector = await startServer({
@@ -23,6 +26,7 @@ beforeAll(async () => {
     serverKey: SERVER_KEY,
     rateLimits: false,
   });
+  api = collectorReads(collector, APP);
   pages = new Pages(() => collector.url);
   await pages.start();
   browser = await launch();
@@ -33,11 +37,6 @@ afterAll(async () => {
   await pages?.close();
   await collector?.close();
 });
-
-const get = async (path: string) => {
-  const res = await fetch(`${collector.url}${path}`, { headers: { authorization: `Bearer ${SERVER_KEY}` } });
-  return { status: res.status, body: (await res.json()) as any };
-};
 
 async function login(identity: string, signature?: string): Promise<{ page: Page; userId: string }> {
   const context = await browser.newContext();
@@ -60,8 +59,8 @@ async function login(identity: string, signature?: string): Promise<{ page: Page
 describe('verified identify in Chromium', () => {
   it('a signed identify ties the visitor to the identity', async () => {
     const { page, userId } = await login('alice@example.com', sign('alice@example.com'));
-    const user = await until('alice identified', async () => {
-      const r = await get(`/api/v1/users?app_id=${APP}&identity=alice%40example.com`);
+    const user = await until('alice identified', 30_000, async () => {
+      const r = await api.byIdentity('alice@example.com');
       return r.status === 200 && r.body;
     });
     expect(user.user_id).toBe(userId);
@@ -71,14 +70,14 @@ describe('verified identify in Chromium', () => {
   it('an unsigned or forged identify is refused: the visitor stays anonymous and a warning says why', async () => {
     for (const signature of [undefined, sign('someone-else'), 'f'.repeat(64)]) {
       const { page, userId } = await login('victim@example.com', signature);
-      const warnings = await until('unverified warning', async () => {
-        const r = await get(`/api/v1/warnings?app_id=${APP}&user_id=${userId}`);
+      const warnings = await until('unverified warning', 30_000, async () => {
+        const r = await api.get<{ warnings: any[] }>(`/api/v1/warnings?app_id=${APP}&user_id=${userId}`);
         return r.status === 200 && r.body.warnings.length > 0 && r.body.warnings;
       });
       expect(warnings[0].reason).toBe('unverified');
-      expect((await get(`/api/v1/users/${userId}?app_id=${APP}`)).body.identity).toBeNull();
+      expect((await api.user(userId)).body.identity).toBeNull();
       await page.context().close();
     }
-    expect((await get(`/api/v1/users?app_id=${APP}&identity=victim%40example.com`)).status).toBe(404);
+    expect((await api.byIdentity('victim@example.com')).status).toBe(404);
   });
 });

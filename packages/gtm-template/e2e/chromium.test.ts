@@ -4,13 +4,14 @@
  * and packages/browser/dist/idem.min.js; injectScript really loads the bundle with a <script> tag.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '@idem/server';
+import { launchChromium } from '@idem/test-support/chromium';
+import { type CollectorReads, collectorReads } from '@idem/test-support/collector-reads';
+import { serveHttp, type TestServer } from '@idem/test-support/http-server';
 import { build } from 'esbuild';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadTemplate } from '../src/harness/node.js';
 import type { Permissions } from '../src/harness/permissions.js';
@@ -23,7 +24,8 @@ const SERVER_KEY = 'gtm-template-e2e-key-0123456789ab';
 const template = loadTemplate();
 
 let collector: RunningServer;
-let site: Server;
+let api: CollectorReads;
+let site: TestServer;
 let siteUrl: string;
 let harness: string;
 let browser: Browser;
@@ -33,6 +35,7 @@ const sdkRequests: string[] = [];
 
 beforeAll(async () => {
   collector = await startServer({ port: 0, apps: ['demo'], serverKey: SERVER_KEY });
+  api = collectorReads(collector);
   const out = await build({
     entryPoints: [fileURLToPath(new URL('../src/harness/browser.ts', import.meta.url))],
     bundle: true,
@@ -43,7 +46,7 @@ beforeAll(async () => {
     logLevel: 'silent',
   });
   harness = out.outputFiles[0]!.text;
-  site = createServer((req, res) => {
+  site = await serveHttp((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/' || path === '/account') {
       res
@@ -57,24 +60,13 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(BUNDLE);
     } else res.writeHead(404).end('not found');
   });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  siteUrl = site.origin;
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((r) => site?.close(r));
+  await site?.close();
   await collector?.close();
 });
 
@@ -108,13 +100,6 @@ const flush = () => page.evaluate(() => (window as any).idem.flush());
 const sdk = <T>(method: string): Promise<T> => page.evaluate((m) => (window as any).idem[m](), method);
 const uniqueId = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 10)}@example.com`;
 
-async function lookup(identity: string) {
-  const res = await fetch(`${collector.url}/api/v1/users?app_id=demo&identity=${encodeURIComponent(identity)}`, {
-    headers: { authorization: `Bearer ${SERVER_KEY}` },
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
-
 describe('the template in Chromium with the real SDK and collector', () => {
   it('identifies with the shipped permissions and the default CDN URL; the collector shows the user', async () => {
     const id = uniqueId('ada');
@@ -129,7 +114,7 @@ describe('the template in Chromium with the real SDK and collector', () => {
     expect(await page.evaluate(() => [...document.scripts].map((s) => s.src).filter(Boolean))).toContain(CDN_URL);
     expect(await sdk('getIdentity')).toBe(id);
     await flush();
-    const user = await lookup(id);
+    const user = await api.byIdentity(id);
     expect(user.status).toBe(200);
     expect(user.body).toMatchObject({ identity: id, user_id: await sdk('getUserId') });
     expect(user.body.properties).toMatchObject({
@@ -150,7 +135,7 @@ describe('the template in Chromium with the real SDK and collector', () => {
     expect(ok.status).toBe('success');
     expect(sdkRequests).toHaveLength(1);
     await flush();
-    expect((await lookup(id)).status).toBe(200);
+    expect((await api.byIdentity(id)).status).toBe(200);
   });
 
   it('a visit: anonymous page, login, a tracked event, logout; one script load; the collector follows (R5, R8)', async () => {
@@ -179,12 +164,9 @@ describe('the template in Chromium with the real SDK and collector', () => {
     expect(sdkRequests).toHaveLength(1);
 
     await flush();
-    const user = await lookup(id);
+    const user = await api.byIdentity(id);
     expect(user.body).toMatchObject({ user_id: anonymous, identity: id, properties: { plan: 'team' } });
-    const res = await fetch(`${collector.url}/api/v1/users/${anonymous}/events?app_id=demo`, {
-      headers: { authorization: `Bearer ${SERVER_KEY}` },
-    });
-    const events = ((await res.json()) as { events: any[] }).events;
+    const events = await api.events(anonymous);
     expect(events.filter((e) => e.type === 'track')).toMatchObject([{ event: 'Invited teammate', properties: { seats: 3 } }]);
     expect(events.some((e) => e.type === 'pageview')).toBe(true);
   });
@@ -205,12 +187,10 @@ describe('the template in Chromium with the real SDK and collector', () => {
     expect(await sdk('getIdentity')).toBeNull();
     await flush();
     // The collector knows the visitor, anonymous; it would refuse "Guest" as an identity anyway.
-    const res = await fetch(`${collector.url}/api/v1/users/${await sdk<string>('getUserId')}?app_id=demo`, {
-      headers: { authorization: `Bearer ${SERVER_KEY}` },
-    });
+    const res = await api.user(await sdk<string>('getUserId'));
     expect(res.status).toBe(200);
-    expect(((await res.json()) as any).identity).toBeNull();
-    expect(await lookup('Guest')).toMatchObject({ status: 400, body: { error: { code: 'blocklisted' } } });
+    expect(res.body.identity).toBeNull();
+    expect(await api.byIdentity('Guest')).toMatchObject({ status: 400, body: { error: { code: 'blocklisted' } } });
   });
 
   it('a script that fails to load fails the tag', async () => {
