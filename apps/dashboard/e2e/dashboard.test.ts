@@ -589,11 +589,7 @@ describe('dashboard', () => {
       timestamp: new Date(start + i * 60_000),
     }));
     expect((await server.trackBulk(tracks)).results.every((r) => r.ok)).toBe(true);
-    const user = (await (
-      await fetch(`${collector.url}/api/v1/users?app_id=demo&identity=${identity}`, { headers: { authorization: `Bearer ${KEY}` } })
-    ).json()) as {
-      user_id: string;
-    };
+    const user = (await reads.byIdentity(identity)).body;
     await page.goto(`${collector.url}/#/users/${user.user_id}`);
     await page.waitForSelector('.profile h1');
     const shown = () => page.locator('.session[data-session="server"] .event-name').count();
