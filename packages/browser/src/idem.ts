@@ -60,15 +60,21 @@ type ClientCall =
   | 'removeEventProperty'
   | 'clearEventProperties'
   | 'pageview';
-// Space-separated lists minify smaller than array literals (this is in the 5 KB script-tag build).
+// Space-separated lists minify smaller than array literals (this is in the 5 KB script-tag build). The
+// calls are marked pure so that a bundler drops them from an app that imports only, say, `snippet`.
 const CLIENT_CALLS =
-  'identify resetIdentity addUserProperties track addEventProperties removeEventProperty clearEventProperties pageview'.split(
+  /* @__PURE__ */ 'identify resetIdentity addUserProperties track addEventProperties removeEventProperty clearEventProperties pageview'.split(
     ' ',
   ) as ClientCall[];
-export const CALLS = [...CLIENT_CALLS, 'onReady', 'shutdown'] as const;
-export const GETTERS = 'getIdentity getUserId getSessionId'.split(' ') as Array<'getIdentity' | 'getUserId' | 'getSessionId'>;
+export const CALLS = /* @__PURE__ */ (CLIENT_CALLS as Array<ClientCall | 'onReady' | 'shutdown'>).concat('onReady', 'shutdown');
+type Getter = 'getIdentity' | 'getUserId' | 'getSessionId';
+export const GETTERS = /* @__PURE__ */ 'getIdentity getUserId getSessionId'.split(' ') as Getter[];
 
-export const EMPTY_SNAPSHOT: IdemSnapshot = Object.freeze({ userId: null, identity: null, sessionId: null }) as IdemSnapshot;
+export const EMPTY_SNAPSHOT: IdemSnapshot = /* @__PURE__ */ Object.freeze({
+  userId: null,
+  identity: null,
+  sessionId: null,
+}) as IdemSnapshot;
 
 /** The instance for a server (no DOM) or a bad app id: every call does nothing. */
 export function noopIdem(): Idem {

@@ -811,6 +811,15 @@ describe('createClient', () => {
       expect(seen).toEqual([{ userId: '4294967298', identity: 'alice', sessionId: '12884901892' }]);
     });
 
+    it('notifies before the message is made: event properties a listener adds go on that event', () => {
+      const { client, sent } = setup();
+      client.subscribe(() => client.addEventProperties({ plan: 'pro' }));
+      // The first call creates the user and starts a session: the listener runs during that track.
+      client.track('Opened');
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({ type: 'track', event: 'Opened', properties: { plan: 'pro' } });
+    });
+
     it('stops notifying after unsubscribe, and keeps other listeners', () => {
       const { client } = setup();
       const a = vi.fn();

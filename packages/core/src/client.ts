@@ -7,6 +7,9 @@ import { type DeviceState, decodeState, encodeState } from './state-format.js';
 import { formatTime } from './time.js';
 import type { Message } from './wire.js';
 
+/** A message without the fields the client fills in for every one (id, user id, time). */
+type MessageFields<M = Message> = M extends Message ? Omit<M, 'id' | 'user_id' | 'time'> : never;
+
 /** Where the device state lives: a cookie in the browser, a request's cookies on a server, a Map in tests. */
 export interface KeyValueStore {
   get(key: string): string | null;
@@ -83,13 +86,9 @@ export function createClient(options: ClientOptions): IdemClient {
     return true;
   };
 
-  const publish = (state: DeviceState | null) => {
-    if (refresh(state)) for (const l of listeners) l();
-  };
-
   const save = (state: DeviceState) => {
     storage.set(STATE_KEY, encodeState(state));
-    publish(state);
+    if (refresh(state)) for (const l of listeners) l();
   };
 
   const fresh = (identity: string | null, t: number): DeviceState => ({
@@ -110,7 +109,14 @@ export function createClient(options: ClientOptions): IdemClient {
     return state;
   };
 
-  const base = (state: DeviceState) => ({ id: messageId(random), user_id: state.userId, time: formatTime(now()) });
+  /**
+   * Saves the state, then sends one message of it: the fields every message has, then the call's own,
+   * made after the save (whose listeners may, say, add event properties).
+   */
+  const emit = (state: DeviceState, fields: () => MessageFields) => {
+    save(state);
+    send({ id: messageId(random), user_id: state.userId, time: formatTime(now()), ...fields() });
+  };
 
   const refuse = (call: string, reason: Reason, raw?: () => void): Outcome => {
     warn(`idem: ${call} refused (${reason})`);
@@ -119,10 +125,9 @@ export function createClient(options: ClientOptions): IdemClient {
   };
 
   const loadEventProps = (): Properties => {
-    const text = storage.get(EVENT_PROPS_KEY);
-    if (!text) return Object.create(null);
     try {
-      return validateProperties(JSON.parse(text)).properties;
+      // None stored parses as null, which validates to no properties.
+      return validateProperties(JSON.parse(storage.get(EVENT_PROPS_KEY) || 'null')).properties;
     } catch {
       return Object.create(null);
     }
@@ -131,14 +136,12 @@ export function createClient(options: ClientOptions): IdemClient {
   return {
     pageview(url, referrer) {
       const state = current(true);
-      save(state);
-      send({
-        ...base(state),
+      emit(state, () => ({
         type: 'pageview',
         session_id: state.sessionId,
         url: String(url).slice(0, 2048),
         ...(referrer ? { referrer: String(referrer).slice(0, 2048) } : {}),
-      });
+      }));
       return OK;
     },
 
@@ -149,28 +152,24 @@ export function createClient(options: ClientOptions): IdemClient {
         return refuse('track', (nameError ?? props.reason) as Reason, () => {
           // A refused call is no activity (R3): the raw client's session must end as the normal one's.
           const state = current(false);
-          save(state);
-          send({
-            ...base(state),
+          emit(state, () => ({
             type: 'track',
             session_id: state.sessionId,
             event: event as string,
             properties: properties as Properties,
-          });
+          }));
         });
       }
       const state = current(true);
-      save(state);
       const reason = propertiesReason(props);
       // Event properties set with addEventProperties go on every event; the call's own win.
       const own = options.sendRefused && reason ? (properties as Properties) : props.properties;
-      send({
-        ...base(state),
+      emit(state, () => ({
         type: 'track',
         session_id: state.sessionId,
         event: event as string,
         properties: { ...loadEventProps(), ...own },
-      });
+      }));
       return reason ? refuse('track', reason) : OK;
     },
 
@@ -179,8 +178,7 @@ export function createClient(options: ClientOptions): IdemClient {
       if (!result.ok) {
         return refuse('identify', result.reason, () => {
           const state = current(false);
-          save(state);
-          send({ ...base(state), type: 'identify', session_id: state.sessionId, identity: value });
+          emit(state, () => ({ type: 'identify', session_id: state.sessionId, identity: value }));
         });
       }
       let state = current(true);
@@ -192,14 +190,12 @@ export function createClient(options: ClientOptions): IdemClient {
       // R6: identified as X, identify(Y) starts a new user with a new session; R5 keeps the user id.
       if (state.identity !== null) state = fresh(result.identity, now());
       else state.identity = result.identity;
-      save(state);
-      send({
-        ...base(state),
+      emit(state, () => ({
         type: 'identify',
         session_id: state.sessionId,
         identity: result.identity,
         ...(opts?.signature ? { signature: opts.signature } : {}),
-      });
+      }));
       return OK;
     },
 
@@ -218,8 +214,7 @@ export function createClient(options: ClientOptions): IdemClient {
       const state = current(false);
       const hasGood = Object.keys(props.properties).length > 0;
       if (hasGood || (options.sendRefused && reason)) {
-        save(state);
-        send({ ...base(state), type: 'user_properties', properties: options.sendRefused && reason ? properties : props.properties });
+        emit(state, () => ({ type: 'user_properties', properties: options.sendRefused && reason ? properties : props.properties }));
       }
       return reason ? refuse('addUserProperties', reason) : OK;
     },

@@ -18,7 +18,7 @@ export const IDENTITY_BLOCKLIST: readonly string[] = [
 
 export const MAX_IDENTITY_LENGTH = 255;
 
-const BLOCKED = new Set(IDENTITY_BLOCKLIST);
+const BLOCKED = /* @__PURE__ */ new Set(IDENTITY_BLOCKLIST);
 
 export type IdentityResult = { ok: true; identity: string } | { ok: false; reason: Reason };
 

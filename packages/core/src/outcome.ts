@@ -31,7 +31,7 @@ export const REASONS: readonly Reason[] = [
 
 export type Outcome = { ok: true } | { ok: false; reason: Reason };
 
-export const OK: Outcome = Object.freeze({ ok: true }) as Outcome;
+export const OK: Outcome = /* @__PURE__ */ Object.freeze({ ok: true }) as Outcome;
 
 export function refused(reason: Reason): Outcome {
   return { ok: false, reason };
