@@ -5,6 +5,7 @@ import {
   dayBucket,
   formatDuration,
   groupSessions,
+  pageName,
   parseDemoLinks,
   parseFilter,
   pivotSeries,
@@ -171,5 +172,14 @@ describe('formatting', () => {
     expect(formatDuration(61_000)).toBe('1m 1s');
     expect(formatDuration(3_720_000)).toBe('1h 2m');
     expect(formatDuration(-1)).toBe('—');
+  });
+});
+
+describe('pageName', () => {
+  it('names a page by its path, and a hash-routed page by its route too', () => {
+    expect(pageName('https://shop.example/pricing?utm_source=x#top')).toBe('/pricing');
+    expect(pageName('https://app.example/#/settings/billing')).toBe('/#/settings/billing');
+    expect(pageName('https://app.example/app/#/users?tab=2')).toBe('/app/#/users?tab=2');
+    expect(pageName('https://app.example/#')).toBe('/');
   });
 });

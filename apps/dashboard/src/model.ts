@@ -185,6 +185,15 @@ export function safeHttpUrl(url: unknown, base?: string): string | null {
   }
 }
 
+/**
+ * The page a pageview is named by: its path, and for a hash-routed app (`/#/settings`) the route in
+ * the hash too, which is where such an app keeps its page.
+ */
+export function pageName(url: string): string {
+  const u = new URL(url);
+  return u.hash.startsWith('#/') ? `${u.pathname}${u.hash}` : u.pathname;
+}
+
 export interface DemoLink {
   name: string;
   url: string;

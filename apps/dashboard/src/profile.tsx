@@ -7,6 +7,7 @@ import {
   formatTime,
   formatValue,
   groupSessions,
+  pageName,
   relativeTime,
   type SessionGroup,
   safeHttpUrl,
@@ -291,8 +292,8 @@ function SessionCard({ session, defaultOpen }: { session: SessionGroup; defaultO
 function EventItem({ event }: { event: IdemEvent }) {
   const props = Object.entries(event.properties);
   const link = event.url ? safeHttpUrl(event.url) : null;
-  // A pageview is named by its page (the path); the full URL is shown under it.
-  const title = event.type === 'pageview' && link ? new URL(link).pathname : event.event;
+  // A pageview is named by its page; the full URL is shown under it.
+  const title = event.type === 'pageview' && link ? pageName(link) : event.event;
   return (
     <li class={`event event-${event.type}`}>
       <span class="event-dot" aria-hidden="true" />
