@@ -10,7 +10,7 @@ import { Admin } from '../../engine/admin.js';
 import { Engine } from '../../engine/engine.js';
 import { seededRandom as seeded } from '../../test-support.js';
 import type { Storage } from '../types.js';
-import { MAX_TOTAL_ROWS } from './sqlite-charts.js';
+import { MAX_PAIRS, MAX_TOTAL_ROWS } from './sqlite-charts.js';
 import { openSqliteStorage } from './sqlite-storage.js';
 
 /**
@@ -348,6 +348,46 @@ describe('breakdown totals', () => {
       })();
       expect(await storage.breakdown(APP, { property: 'city', limit: 1 })).toEqual([{ value: 'a', users: 1 }]);
       expect(raw.prepare("SELECT state FROM breakdown_pairs WHERE key = 'city'").pluck().get()).toBe('off');
+    } finally {
+      raw.close();
+      await storage.close();
+    }
+  });
+
+  it('keeps at most MAX_PAIRS pairs per app, dropping the least recently asked, and answers right after', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'idem-totals-')), 'db.sqlite');
+    const storage = openSqliteStorage({ path: file });
+    const engine = new Engine(storage, new ManualClock(START));
+    const raw = new Database(file, { readonly: true });
+    try {
+      await storage.transaction(async (tx) => {
+        for (let i = 0; i < 5; i++)
+          await engine.serverAddUserProperties(tx, APP, {
+            identity: `user-${i}`,
+            properties: { [`p${i % 3}`]: 'x', plan: i % 2 ? 'a' : 'b' },
+          });
+      });
+      for (let i = 0; i < MAX_PAIRS + 5; i++) await storage.breakdown(APP, { property: `p${i % 3}`, event: `E${i}` });
+      expect(raw.prepare('SELECT count(*) FROM breakdown_pairs').pluck().get()).toBe(MAX_PAIRS);
+      // Totals belong to kept pairs only.
+      const orphans = raw
+        .prepare(
+          'SELECT count(*) FROM breakdown_totals b WHERE NOT EXISTS (SELECT 1 FROM breakdown_pairs t WHERE t.app_id = b.app_id AND t.key = b.key AND t.name = b.name)',
+        )
+        .pluck()
+        .get();
+      expect(orphans).toBe(0);
+      // A dropped pair asked again is filled again, and the answer is right.
+      expect(await storage.breakdown(APP, { property: 'plan' })).toEqual([
+        { value: 'b', users: 3 },
+        { value: 'a', users: 2 },
+      ]);
+      await storage.transaction((tx) => engine.serverAddUserProperties(tx, APP, { identity: 'user-0', properties: { plan: 'a' } }));
+      expect(await storage.breakdown(APP, { property: 'plan' })).toEqual([
+        { value: 'a', users: 3 },
+        { value: 'b', users: 2 },
+      ]);
+      expect(raw.prepare('SELECT count(*) FROM breakdown_pairs').pluck().get()).toBe(MAX_PAIRS);
     } finally {
       raw.close();
       await storage.close();

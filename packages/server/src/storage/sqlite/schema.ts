@@ -123,7 +123,8 @@ export const SQLITE_MIGRATIONS: string[] = [
   // user_event_counts or users, so answering reads a few rows whatever the number of users. name ''
   // stands for all users (event names are never empty, R10). A bar chart's totals have day ALL_DAYS; a
   // line chart's are split by the UTC day each root was first seen. A pair with too many rows is
-  // switched 'off' and answered by a join instead.
+  // switched 'off' and answered by a join instead; the pairs asked least recently make room for new
+  // ones beyond a number per app (each kept pair costs a little on every write).
   `
   CREATE TABLE breakdown_pairs (
     app_id TEXT NOT NULL,
@@ -131,10 +132,11 @@ export const SQLITE_MIGRATIONS: string[] = [
     name TEXT NOT NULL,
     by_day INTEGER NOT NULL CHECK (by_day IN (0, 1)),
     state TEXT NOT NULL CHECK (state IN ('on', 'off')),
-    created_at INTEGER NOT NULL,
+    asked_at INTEGER NOT NULL,
     PRIMARY KEY (app_id, key, name, by_day)
   ) WITHOUT ROWID;
   CREATE INDEX breakdown_pairs_name ON breakdown_pairs (app_id, name, key);
+  CREATE INDEX breakdown_pairs_asked ON breakdown_pairs (app_id, asked_at);
 
   CREATE TABLE breakdown_totals (
     app_id TEXT NOT NULL,

@@ -16,6 +16,10 @@ import { ALL_DAYS } from './chart-totals-triggers.js';
  * statistics here, so each side's size is counted up to a cap (an index range count, a few ms).
  */
 export const MAX_TOTAL_ROWS = 50_000;
+/** Pairs kept per app; asking for one more drops the one asked least recently. */
+export const MAX_PAIRS = 200;
+/** How stale a pair's last-asked time may get before a request writes it again (writes are serialised). */
+const ASKED_EVERY_MS = 3_600_000;
 const SIDE_COUNT_CAP = 100_000;
 const DAY = 86_400_000;
 
@@ -43,8 +47,12 @@ const bucketFormat = (interval: TimeseriesQuery['interval']) => (interval === 'w
 
 export function sqliteCharts(db: Database.Database, serialised: Serialised, now: () => number) {
   const q = {
-    pairState: db.prepare('SELECT state FROM breakdown_pairs WHERE app_id = ? AND key = ? AND name = ? AND by_day = ?').pluck(),
-    addPair: db.prepare("INSERT INTO breakdown_pairs (app_id, key, name, by_day, state, created_at) VALUES (?, ?, ?, ?, 'on', ?)"),
+    pairRow: db.prepare('SELECT state, asked_at FROM breakdown_pairs WHERE app_id = ? AND key = ? AND name = ? AND by_day = ?'),
+    addPair: db.prepare("INSERT INTO breakdown_pairs (app_id, key, name, by_day, state, asked_at) VALUES (?, ?, ?, ?, 'on', ?)"),
+    asked: db.prepare('UPDATE breakdown_pairs SET asked_at = ? WHERE app_id = ? AND key = ? AND name = ? AND by_day = ?'),
+    pairCount: db.prepare('SELECT count(*) FROM breakdown_pairs WHERE app_id = ?').pluck(),
+    leastAsked: db.prepare('SELECT key, name, by_day FROM breakdown_pairs WHERE app_id = ? ORDER BY asked_at, key, name, by_day LIMIT 1'),
+    dropPair: db.prepare('DELETE FROM breakdown_pairs WHERE app_id = ? AND key = ? AND name = ? AND by_day = ?'),
     pairOff: db.prepare("UPDATE breakdown_pairs SET state = 'off' WHERE app_id = ? AND key = ? AND name = ? AND by_day = ?"),
     dropBar: db.prepare(`DELETE FROM breakdown_totals WHERE app_id = ? AND name = ? AND key = ? AND day = ${ALL_DAYS}`),
     dropLine: db.prepare(`DELETE FROM breakdown_totals WHERE app_id = ? AND name = ? AND key = ? AND day > ${ALL_DAYS}`),
@@ -88,26 +96,39 @@ export function sqliteCharts(db: Database.Database, serialised: Serialised, now:
   };
   const fills = { bar: fill(false, false), barEvent: fill(false, true), line: fill(true, false), lineEvent: fill(true, true) };
 
+  const dropTotals = (app: string, key: string, name: string, byDay: boolean) => (byDay ? q.dropLine : q.dropBar).run(app, name, key);
+  const fits = (app: string, key: string, name: string, byDay: boolean) =>
+    ((byDay ? q.lineRowsUpTo : q.barRowsUpTo).get(app, name, key, MAX_TOTAL_ROWS + 1) as number) <= MAX_TOTAL_ROWS;
+
+  /** Registers a pair and fills its totals, making room first by dropping the pair asked least recently. */
+  const register = (app: string, key: string, name: string, byDay: boolean) => {
+    if ((q.pairCount.get(app) as number) >= MAX_PAIRS) {
+      const old = q.leastAsked.get(app) as { key: string; name: string; by_day: number };
+      dropTotals(app, old.key, old.name, old.by_day === 1);
+      q.dropPair.run(app, old.key, old.name, old.by_day);
+    }
+    q.addPair.run(app, key, name, byDay ? 1 : 0, now());
+    const fill = byDay ? (name ? fills.lineEvent : fills.line) : name ? fills.barEvent : fills.bar;
+    fill.run({ app, key, name });
+  };
+
   /**
-   * The state of a chart's pair, registering and filling it on its first request. A pair whose rows
-   * grew past the cap since is switched off: it is answered by joins from then on.
+   * Whether a chart's pair answers from totals, registering and filling it on its first request. A pair
+   * whose rows grew past the cap since is switched off: it is answered by joins from then on.
    */
   const pair = async (app: string, key: string, name: string, byDay: boolean): Promise<boolean> => {
     const flag = byDay ? 1 : 0;
-    const state = q.pairState.get(app, key, name, flag) as string | undefined;
-    const rowsUpTo = byDay ? q.lineRowsUpTo : q.barRowsUpTo;
-    const drop = byDay ? q.dropLine : q.dropBar;
-    if (state === 'off') return false;
-    if (state === 'on' && (rowsUpTo.get(app, name, key, MAX_TOTAL_ROWS + 1) as number) <= MAX_TOTAL_ROWS) return true;
+    const row = q.pairRow.get(app, key, name, flag) as { state: string; asked_at: number } | undefined;
+    const fresh = row !== undefined && now() - row.asked_at < ASKED_EVERY_MS;
+    if (fresh && row.state === 'off') return false;
+    if (fresh && fits(app, key, name, byDay)) return true;
     return serialised(async () => {
-      const again = q.pairState.get(app, key, name, flag) as string | undefined;
-      if (!again) {
-        q.addPair.run(app, key, name, flag, now());
-        const f = byDay ? (name ? fills.lineEvent : fills.line) : name ? fills.barEvent : fills.bar;
-        f.run({ app, key, name });
-      } else if (again === 'off') return false;
-      if ((rowsUpTo.get(app, name, key, MAX_TOTAL_ROWS + 1) as number) <= MAX_TOTAL_ROWS) return true;
-      drop.run(app, name, key);
+      const again = q.pairRow.get(app, key, name, flag) as { state: string } | undefined;
+      if (!again) register(app, key, name, byDay);
+      else q.asked.run(now(), app, key, name, flag);
+      if (again?.state === 'off') return false;
+      if (fits(app, key, name, byDay)) return true;
+      dropTotals(app, key, name, byDay);
       q.pairOff.run(app, key, name, flag);
       return false;
     });
