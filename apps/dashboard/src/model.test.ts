@@ -71,21 +71,22 @@ describe('parseFilter', () => {
 });
 
 describe('buckets', () => {
-  it("weekBucket matches SQLite's %Y-W%W (Monday weeks, 00 before the first Monday)", () => {
-    expect(weekBucket(Date.parse('2026-01-01T12:00:00Z'))).toBe('2026-W00'); // a Thursday
-    expect(weekBucket(Date.parse('2026-01-04T23:59:59Z'))).toBe('2026-W00'); // Sunday
-    expect(weekBucket(Date.parse('2026-01-05T00:00:00Z'))).toBe('2026-W01'); // first Monday
-    expect(weekBucket(Date.parse('2024-01-01T00:00:00Z'))).toBe('2024-W01'); // a Monday
-    expect(weekBucket(Date.parse('2023-01-01T00:00:00Z'))).toBe('2023-W00'); // a Sunday
-    expect(weekBucket(Date.parse('2026-12-31T00:00:00Z'))).toBe('2026-W52');
-    expect(weekBucket(Date.parse('2024-12-30T00:00:00Z'))).toBe('2024-W53');
+  it('weekBucket is the ISO 8601 week, as SQLite\'s %G-W%V and PostgreSQL\'s IYYY-"W"IW', () => {
+    expect(weekBucket(Date.parse('2025-12-29T00:00:00Z'))).toBe('2026-W01'); // a Monday: its Thursday is in 2026
+    expect(weekBucket(Date.parse('2026-01-01T12:00:00Z'))).toBe('2026-W01'); // a Thursday
+    expect(weekBucket(Date.parse('2026-01-04T23:59:59Z'))).toBe('2026-W01'); // Sunday, same week
+    expect(weekBucket(Date.parse('2026-01-05T00:00:00Z'))).toBe('2026-W02');
+    expect(weekBucket(Date.parse('2026-12-03T00:00:00Z'))).toBe('2026-W49');
+    expect(weekBucket(Date.parse('2027-01-01T00:00:00Z'))).toBe('2026-W53'); // a Friday of 2026's last week
+    expect(weekBucket(Date.parse('2021-01-03T00:00:00Z'))).toBe('2020-W53');
+    expect(weekBucket(Date.parse('2024-12-30T00:00:00Z'))).toBe('2025-W01');
   });
 
   it('labels every day or week of a range once, in order', () => {
     const from = Date.parse('2026-02-26T00:00:00Z');
     const to = Date.parse('2026-03-03T00:00:00Z');
     expect(bucketLabels(from, to, 'day')).toEqual(['2026-02-26', '2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);
-    expect(bucketLabels(from, to, 'week')).toEqual(['2026-W08', '2026-W09']);
+    expect(bucketLabels(from, to, 'week')).toEqual(['2026-W09', '2026-W10']);
     expect(dayBucket(Date.parse('2026-03-01T23:59:59.999Z'))).toBe('2026-03-01');
     expect(bucketLabels(to, from, 'day')).toEqual([]);
     // A hostile range cannot make the page build an unbounded array.

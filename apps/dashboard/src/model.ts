@@ -114,13 +114,13 @@ export function parseFilter(text: string): Filter | null {
   return { key: text.slice(0, i), value: text.slice(i + 1) };
 }
 
-/** SQLite's strftime('%Y-W%W'): weeks start on Monday; days before the year's first Monday are week 00. */
+/** The ISO 8601 week of `t` (UTC), as the collector buckets it: Monday weeks, in the year of their Thursday. */
 export function weekBucket(t: number): string {
   const d = new Date(t);
-  const year = d.getUTCFullYear();
-  const yday = Math.floor((Date.UTC(year, d.getUTCMonth(), d.getUTCDate()) - Date.UTC(year, 0, 1)) / DAY);
-  const mondayBased = (d.getUTCDay() + 6) % 7;
-  const week = Math.floor((yday + 7 - mondayBased) / 7);
+  const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  const thursday = new Date(day + (3 - ((d.getUTCDay() + 6) % 7)) * DAY);
+  const year = thursday.getUTCFullYear();
+  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * DAY)) + 1;
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 

@@ -221,6 +221,13 @@ describe('validateProperties (R10)', () => {
       expect(({} as Record<string, unknown>).y).toBeUndefined();
     });
 
+    it('refuses prototype keys spelt as dotted paths, which are the same keys once flattened', () => {
+      const r = validateProperties({ '__proto__.polluted': 1, 'a.__proto__': 2, 'x.Constructor.y': 3, 'proto.type': 4 });
+      expect(r.properties).toEqual({ 'proto.type': 4 });
+      expect(r.refused.map((k) => k.key)).toEqual(['__proto__.polluted', 'a.__proto__', 'x.Constructor.y']);
+      expect(r.refused.every((k) => k.reason === 'reserved_key')).toBe(true);
+    });
+
     it("reserves id and user_id as whole keys only: company.id is the company's (R10)", () => {
       const r = validateProperties({ company: { id: 42, name: 'Acme' } });
       expect(r.properties).toEqual({ 'company.id': 42, 'company.name': 'Acme' });

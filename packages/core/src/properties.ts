@@ -51,7 +51,8 @@ function checkKey(rawKey: string, key: string): Reason | null {
   // A key of spaces only is as empty as "" (it would show as a blank label).
   if (rawKey.trim().length === 0) return 'empty';
   if (key.length > MAX_KEY_LENGTH) return 'too_long';
-  if (PROTOTYPE_KEYS.has(rawKey.toLowerCase()) || RESERVED.has(key.toLowerCase())) return 'reserved_key';
+  // A dotted key is a path once flattened (`a.__proto__` is `{a: {__proto__}}`), so each segment counts.
+  if (rawKey.split('.').some((part) => PROTOTYPE_KEYS.has(part.toLowerCase())) || RESERVED.has(key.toLowerCase())) return 'reserved_key';
   return null;
 }
 

@@ -68,10 +68,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   fastify.decorate('idem', collector);
 
+  // JSON bodies refuse __proto__ and constructor keys. An empty body is no body: HTTP clients send a JSON
+  // content type by default on a POST or DELETE that needs none (unmerge, delete).
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  const jsonOrNothing = (req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) =>
+    body.trim() === '' ? done(null, undefined) : json(req, body, done);
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => jsonOrNothing(req, body as string, done));
   // sendBeacon posts text/plain; its body is the same JSON.
-  fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (req, body, done) => {
-    const json = fastify.getDefaultJsonParser('error', 'error');
-    json(req, body as string, done);
+  fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (req, body, done) => jsonOrNothing(req, body as string, done));
+
+  // No NUL (%00) in a URL: PostgreSQL cannot compare text with it, and no id, key or name holds one.
+  fastify.addHook('onRequest', async (req) => {
+    if (req.url.includes('%00') || req.url.includes('\u0000'))
+      throw new ApiError(400, 'invalid_request', 'the URL contains a NUL character (%00)');
   });
 
   fastify.addHook('onSend', async (_req, reply) => {

@@ -8,6 +8,7 @@ import {
   type KeyRefusal,
   MAX_SERVER_EVENT_NAME,
   MERGE_WINDOW_MS,
+  MESSAGE_ID,
   type MessageResult,
   normalizeIdentity,
   type Properties,
@@ -21,6 +22,7 @@ import {
 } from '@idem/core';
 import type { Clock } from '../clock.js';
 import type { Storage, Tx, UserRow } from '../storage/types.js';
+import { containsNul, storable } from './nul.js';
 import { describeUserAgent } from './user-agent.js';
 
 export interface IngestContext {
@@ -73,7 +75,9 @@ export class Engine {
     return this.storage.transaction(async (tx) => {
       const results: MessageResult[] = [];
       for (const raw of messages) {
-        const checked = checkMessage(raw, now, skew);
+        const checked = containsNul(raw)
+          ? { ok: false as const, id: nulFreeId(raw), reason: 'invalid_message' as const }
+          : checkMessage(raw, now, skew);
         if (!checked.ok) {
           await this.warn(tx, app, {
             messageId: checked.id,
@@ -283,6 +287,7 @@ export class Engine {
   async serverTrack(tx: Tx, app: string, item: Record<string, unknown>): Promise<ItemResult> {
     const time = this.serverTime(item.timestamp);
     const refuse = (reason: Reason) => this.refuseItem(tx, app, reason, 'track', item);
+    if (containsNul(item)) return refuse('invalid_message');
     if (typeof time === 'string') return refuse(time);
     const nameError = validateEventName(item.event, MAX_SERVER_EVENT_NAME);
     if (nameError) return refuse(nameError);
@@ -319,6 +324,7 @@ export class Engine {
   async serverAddUserProperties(tx: Tx, app: string, item: Record<string, unknown>): Promise<ItemResult> {
     const time = this.serverTime(item.timestamp);
     const refuse = (reason: Reason) => this.refuseItem(tx, app, reason, 'add_user_properties', item);
+    if (containsNul(item)) return refuse('invalid_message');
     if (typeof time === 'string') return refuse(time);
     if (item.identity === undefined || item.identity === null) return refuse('missing_identity');
     const identity = normalizeIdentity(item.identity);
@@ -335,6 +341,7 @@ export class Engine {
   async serverIdentify(tx: Tx, app: string, item: Record<string, unknown>): Promise<ItemResult> {
     const time = this.serverTime(item.timestamp);
     const refuse = (reason: Reason) => this.refuseItem(tx, app, reason, 'identify', item);
+    if (containsNul(item)) return refuse('invalid_message');
     if (typeof time === 'string') return refuse(time);
     if (item.identity === undefined || item.identity === null) return refuse('missing_identity');
     const identity = normalizeIdentity(item.identity);
@@ -352,11 +359,17 @@ export class Engine {
   }
 
   private async refuseItem(tx: Tx, app: string, reason: Reason, call: string, item: Record<string, unknown>): Promise<ItemResult> {
-    const identity = typeof item.identity === 'string' ? item.identity.slice(0, 255) : null;
+    const identity = typeof item.identity === 'string' ? storable(item.identity.slice(0, 255)) : null;
     const userId = typeof item.user_id === 'string' ? item.user_id.slice(0, 32) : null;
     await tx.addWarning(app, { messageId: null, userId, identity, reason, detail: `server-side ${call} refused`, time: this.clock.now() });
     return { status: 'refused', reason };
   }
+}
+
+/** The id of a message refused for a NUL, when the id itself is a well-formed one (else null). */
+function nulFreeId(raw: unknown): string | null {
+  const v = (raw as { id?: unknown } | null)?.id;
+  return typeof v === 'string' && MESSAGE_ID.test(v) ? v : null;
 }
 
 function userIdOf(raw: unknown): string | null {
@@ -366,5 +379,5 @@ function userIdOf(raw: unknown): string | null {
 
 function typeOf(raw: unknown): string {
   const v = (raw as { type?: unknown } | null)?.type;
-  return typeof v === 'string' ? v.slice(0, 40) : 'message';
+  return typeof v === 'string' ? storable(v.slice(0, 40)) : 'message';
 }

@@ -81,7 +81,7 @@ export function buildCorpus(): HostileCase[] {
         path,
         body,
         status: 400,
-        code: name === 'empty body' ? 'invalid_json' : 'invalid_json',
+        code: name === 'empty body' ? 'invalid_request' : 'invalid_json',
       });
     }
     for (const [name, body] of [
@@ -272,8 +272,18 @@ export function buildCorpus(): HostileCase[] {
     refused(
       `identify SQL ${JSON.stringify(s)}`,
       msg({ type: 'identify', identity: s === '%' || s === '_' || s === '\\' ? `${s}`.repeat(300) : 'x'.repeat(300) + s }),
-      'too_long',
+      s === '\u0000' ? 'invalid_message' : 'too_long',
     );
+  // NUL (U+0000) anywhere: PostgreSQL's text cannot hold it, so every storage refuses it alike.
+  for (const [name, fields] of [
+    ['identity with NUL', { type: 'identify', identity: 'n\u0000l@example.com' }],
+    ['event name with NUL', { type: 'track', event: 'ev\u0000il' }],
+    ['url with NUL', { type: 'pageview', url: 'https://shop.example/\u0000' }],
+    ['property key with NUL', { type: 'user_properties', properties: { 'a\u0000b': 'x' } }],
+    ['property value with NUL', { type: 'track', event: 'x', properties: { a: 'b\u0000' } }],
+    ['type with NUL', { type: 'track\u0000' }],
+  ] as [string, Record<string, unknown>][])
+    refused(name, msg(fields), 'invalid_message');
   refused('non-object message', 'a string', 'invalid_message');
   refused('null message', null, 'invalid_message');
   refused('array message', [1, 2], 'invalid_message');
@@ -318,6 +328,30 @@ export function buildCorpus(): HostileCase[] {
   );
   server('/api/track', 'no identity or user id', { event: 'x' }, 400, 'missing_identity');
   server('/api/track', 'user_id SQL', { user_id: '1 OR 1=1', event: 'x' }, 400, 'invalid_type');
+  server('/api/track', 'identity with NUL', { identity: 'nul\u0000@example.com', event: 'x' }, 400, 'invalid_message');
+  server('/api/track', 'event with NUL', { identity: 'a@example.com', event: 'ev\u0000il' }, 400, 'invalid_message');
+  server(
+    '/api/track',
+    'idempotency key with NUL',
+    { identity: 'a@example.com', event: 'x', idempotency_key: 'a\u0000b' },
+    400,
+    'invalid_message',
+  );
+  server(
+    '/api/add_user_properties',
+    'key with NUL',
+    { identity: 'a@example.com', properties: { 'a\u0000b': 'x' } },
+    400,
+    'invalid_message',
+  );
+  server('/api/v1/identify', 'identity with NUL', { user_id: '1001', identity: 'n\u0000l' }, 400, 'invalid_message');
+  server(
+    '/api/add_user_properties',
+    'dotted prototype key',
+    { identity: 'a@example.com', properties: { '__proto__.polluted': 1 } },
+    400,
+    'reserved_key',
+  );
   server('/api/track', 'event 1025 chars', { identity: 'a', event: 'e'.repeat(1025) }, 400, 'too_long');
   server('/api/track', 'idempotency key object', { identity: 'a', event: 'x', idempotency_key: {} }, 400, 'invalid_message');
   server(
@@ -354,6 +388,11 @@ export function buildCorpus(): HostileCase[] {
   read('unknown app', '/api/v1/users?app_id=ghost', 404, 'unknown_app');
   read('no app', '/api/v1/users', 400, 'invalid_app_id');
   read('app twice', '/api/v1/users?app_id=demo&app_id=demo', 400, 'invalid_request');
+  read('identity with NUL', '/api/v1/users?app_id=demo&identity=a%00b', 400, 'invalid_request');
+  read('search with NUL', '/api/v1/users?app_id=demo&q=%00', 400, 'invalid_request');
+  read('filter with NUL', '/api/v1/users?app_id=demo&filter=plan%3D%00', 400, 'invalid_request');
+  read('breakdown property with NUL', '/api/v1/charts/breakdown?app_id=demo&property=p%00', 400, 'invalid_request');
+  read('timeseries event with NUL', '/api/v1/charts/timeseries?app_id=demo&property=p&event=e%00', 400, 'invalid_request');
   read('user id SQL', `/api/v1/users/${encodeURIComponent("1' OR '1'='1")}?app_id=demo`, 400, 'invalid_request');
   read('unknown user', '/api/v1/users/123456?app_id=demo', 404, 'user_not_found');
   read('identity blocklisted', '/api/v1/users?app_id=demo&identity=guest', 400, 'blocklisted');

@@ -54,6 +54,19 @@ describe.each(storages)('admin operations on %s', (_kind, db) => {
       expect(audit[0]).toMatchObject({ action: 'unmerge', target: '2', actor: 'ops@example.com' });
     });
 
+    it('takes a POST or DELETE with a JSON content type and no body, as HTTP clients send by default', async () => {
+      const res = await fetch(`${c.url}/api/v1/users/2/unmerge?app_id=demo`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${c.serverKey}`, 'content-type': 'application/json' },
+      });
+      expect([res.status, await res.json()]).toEqual([200, { user_id: '2', unmerged_from: '1' }]);
+      const del = await fetch(`${c.url}/api/v1/users/2?app_id=demo`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${c.serverKey}`, 'content-type': 'application/json' },
+      });
+      expect(del.status).toBe(200);
+    });
+
     it('an unmerged user id no longer counts for the merge cap and can log in again', async () => {
       await c.post('/api/v1/users/2/unmerge?app_id=demo', {});
       const again = await c.post('/api/v1/batch', {

@@ -110,7 +110,8 @@ describe('read API', () => {
     expect((await c.get('/api/v1/users?app_id=demo&limit=501')).status).toBe(400);
     expect((await c.get('/api/v1/users?app_id=demo&filter=noequals')).status).toBe(400);
     expect((await c.get('/api/v1/users?app_id=demo&app_id=demo')).status).toBe(400);
-    expect((await c.get('/api/v1/users?app_id=demo&cursor=garbage')).status).toBe(200);
+    expect((await c.get('/api/v1/users?app_id=demo&cursor=garbage')).status).toBe(400);
+    expect((await c.get(`/api/v1/users?app_id=demo&cursor=${Buffer.from('abc:def').toString('base64url')}`)).status).toBe(400);
     expect((await c.get('/api/v1/charts/breakdown?app_id=demo')).status).toBe(400);
     expect((await c.get('/api/v1/charts/timeseries?app_id=demo&property=plan&interval=hour')).status).toBe(400);
     expect((await c.get('/api/v1/charts/timeseries?app_id=demo&property=plan&from=x')).status).toBe(400);

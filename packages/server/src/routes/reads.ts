@@ -2,7 +2,7 @@ import { formatTime, normalizeIdentity } from '@idem/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireKey } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { decodeEventCursor, encodeEventCursor } from '../storage/cursor.js';
+import { decodeCursor, decodeEventCursor, encodeEventCursor } from '../storage/cursor.js';
 import type { EventRow, UserSummary } from '../storage/types.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -97,9 +97,12 @@ export function registerReads(fastify: FastifyInstance): void {
       if (!summary) throw new ApiError(404, 'user_not_found', 'no user has this identity');
       return userJson(summary);
     }
+    // A cursor this collector did not make is an error, not the first page again (a client would loop).
+    const cursor = one(q, 'cursor') || null;
+    if (cursor && !decodeCursor(cursor)) throw new ApiError(400, 'invalid_request', 'cursor is not one this collector returned');
     const page = await storage().listUsers(app, {
       limit: int(q, 'limit', 50, 500),
-      cursor: one(q, 'cursor') ?? null,
+      cursor,
       search: one(q, 'q')?.slice(0, 255) || null,
       filters: filters(q),
     });

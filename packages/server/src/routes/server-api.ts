@@ -65,11 +65,11 @@ const MESSAGES: Record<string, string> = {
   empty: 'empty after trimming',
   too_long: 'too long',
   invalid_type: 'wrong type',
-  reserved_key: 'a reserved property key (user_id, id)',
+  reserved_key: 'a reserved property key (user_id or id, or __proto__, constructor or prototype anywhere in a key)',
   merge_cap: 'this identity already has 10 user ids in the last 30 days',
   identity_conflict: 'this user already has another identity',
   invalid_timestamp: 'timestamp must be ISO 8601, at most 10 minutes ahead and 5 years back',
-  invalid_message: 'malformed item',
+  invalid_message: 'malformed item (a wrong-typed field, or a NUL character in a string)',
   unverified: 'identify must be signed for this app',
 };
 

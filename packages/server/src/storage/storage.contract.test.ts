@@ -456,7 +456,7 @@ describe.each(backends)('storage contract: $name', ({ open }) => {
       expect(await s.breakdown(APP, { property: 'plan', event: 'Nope' })).toEqual([]);
     });
 
-    it('buckets users by first seen per UTC day and per Monday-based week (%W)', async () => {
+    it('buckets users by first seen per UTC day and per ISO 8601 week', async () => {
       const sort = (r: { bucket: string; value: string; users: number }[]) =>
         [...r].sort((a, b) => a.bucket.localeCompare(b.bucket) || a.value.localeCompare(b.value) || a.users - b.users);
       const days = await s.timeseries(APP, { property: 'plan', interval: 'day', from: T0, to: T0 + 30 * DAY });
@@ -468,14 +468,14 @@ describe.each(backends)('storage contract: $name', ({ open }) => {
         { bucket: '2026-01-12', value: '42', users: 1 },
         { bucket: '2026-01-12', value: 'true', users: 1 },
       ]);
-      // 2026-01-01 is a Thursday: 1-4 January are week 00, Monday 5 January starts week 01.
+      // 2026-01-01 is a Thursday: 1-4 January are in 2026's week 01 (with 29-31 December), Monday 5 January starts week 02.
       const weeks = await s.timeseries(APP, { property: 'plan', interval: 'week', from: T0, to: T0 + 500 * DAY });
       expect(sort(weeks)).toEqual([
-        { bucket: '2026-W00', value: 'Growth', users: 2 },
-        { bucket: '2026-W00', value: 'Startup', users: 1 },
-        { bucket: '2026-W01', value: '42', users: 1 },
+        { bucket: '2026-W01', value: 'Growth', users: 2 },
+        { bucket: '2026-W01', value: 'Startup', users: 1 },
         { bucket: '2026-W02', value: '42', users: 1 },
-        { bucket: '2026-W02', value: 'true', users: 1 },
+        { bucket: '2026-W03', value: '42', users: 1 },
+        { bucket: '2026-W03', value: 'true', users: 1 },
         { bucket: '2027-W05', value: 'Growth', users: 1 },
       ]);
       const paid = await s.timeseries(APP, {
@@ -487,8 +487,8 @@ describe.each(backends)('storage contract: $name', ({ open }) => {
         filters: [{ key: 'region', value: 'eu' }],
       });
       expect(sort(paid)).toEqual([
-        { bucket: '2026-W00', value: 'Growth', users: 1 },
-        { bucket: '2026-W00', value: 'Startup', users: 1 },
+        { bucket: '2026-W01', value: 'Growth', users: 1 },
+        { bucket: '2026-W01', value: 'Startup', users: 1 },
       ]);
       expect(await s.timeseries(APP, { property: 'plan', interval: 'day', from: T0 + DAY, to: T0 + DAY })).toEqual([]);
     });

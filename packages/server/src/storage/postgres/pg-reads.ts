@@ -41,10 +41,10 @@ function filterSql(app: string, filters: { key: string; value: string }[] | unde
   return sql;
 }
 
-/** SQLite's strftime('%Y-%m-%d') and ('%Y-W%W': weeks start on Monday, days before the first Monday are week 00), in UTC. */
+/** Day (YYYY-MM-DD) and ISO 8601 week (YYYY-Www: Monday weeks, the year that holds their Thursday), in UTC, as SQLite's strftime. */
 function bucketSql(interval: 'day' | 'week', ts: string): string {
   if (interval === 'day') return `to_char(${ts}, 'YYYY-MM-DD')`;
-  return `to_char(${ts}, 'YYYY') || '-W' || lpad(((extract(doy FROM ${ts})::int + 7 - extract(isodow FROM ${ts})::int) / 7)::text, 2, '0')`;
+  return `to_char(${ts}, 'IYYY-"W"IW')`;
 }
 
 export function pgReads(pool: Pool): Reads {

@@ -43,7 +43,8 @@ interface Side {
   size: number;
 }
 
-const bucketFormat = (interval: TimeseriesQuery['interval']) => (interval === 'week' ? '%Y-W%W' : '%Y-%m-%d');
+/** Day, or ISO 8601 week (Monday weeks, numbered in the year that holds their Thursday: no week is cut at New Year). */
+const bucketFormat = (interval: TimeseriesQuery['interval']) => (interval === 'week' ? '%G-W%V' : '%Y-%m-%d');
 
 export function sqliteCharts(db: Database.Database, serialised: Serialised, now: () => number) {
   const q = {
@@ -60,9 +61,11 @@ export function sqliteCharts(db: Database.Database, serialised: Serialised, now:
       `SELECT value, users FROM breakdown_totals WHERE app_id = ? AND name = ? AND key = ? AND day = ${ALL_DAYS} AND users > 0
        ORDER BY users DESC, value LIMIT ?`,
     ),
+    // Days from 0: the bar chart's ALL_DAYS and NO_DAY rows are negative, and no root is first seen
+    // before 1970 (messages more than 5 years old are refused).
     line: db.prepare(
       `SELECT strftime(?, day * 86400, 'unixepoch') AS bucket, value, sum(users) AS users FROM breakdown_totals
-       WHERE app_id = ? AND name = ? AND key = ? AND day >= ? AND day < ? GROUP BY bucket, value HAVING sum(users) > 0
+       WHERE app_id = ? AND name = ? AND key = ? AND day >= max(?, 0) AND day < ? GROUP BY bucket, value HAVING sum(users) > 0
        ORDER BY bucket, users DESC, value`,
     ),
     barRowsUpTo: db

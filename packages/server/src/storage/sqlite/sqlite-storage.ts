@@ -2,7 +2,7 @@ import type { PropertyValue } from '@idem/core';
 import Database from 'better-sqlite3';
 import type { AdminStorage, AdminTx } from '../admin-types.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { EventRow, ListUsersQuery, Storage, StoredProperty, TimeseriesQuery, Tx, UserRow, UserSummary, WarningRow } from '../types.js';
+import type { EventRow, ListUsersQuery, Storage, StoredProperty, Tx, UserRow, UserSummary, WarningRow } from '../types.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
 import { sqliteAdminTx, sqliteAudit } from './sqlite-admin.js';
 import { sqliteCharts } from './sqlite-charts.js';
