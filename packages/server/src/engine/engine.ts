@@ -37,6 +37,8 @@ export interface IngestContext {
 export interface ItemResult {
   status: 'accepted' | 'duplicate' | 'partial' | 'refused';
   reason?: Reason;
+  /** The field a refusal is about, when it is about one (for the error message). */
+  field?: string;
   refused_keys?: KeyRefusal[];
   user_id?: string;
 }
@@ -286,24 +288,25 @@ export class Engine {
   /** POST /api/track, one item (R13). */
   async serverTrack(tx: Tx, app: string, item: Record<string, unknown>): Promise<ItemResult> {
     const time = this.serverTime(item.timestamp);
-    const refuse = (reason: Reason) => this.refuseItem(tx, app, reason, 'track', item);
+    const refuse = (reason: Reason, field?: string) => this.refuseItem(tx, app, reason, 'track', item, field);
     if (containsNul(item)) return refuse('invalid_message');
-    if (typeof time === 'string') return refuse(time);
+    if (typeof time === 'string') return refuse(time, 'timestamp');
     const nameError = validateEventName(item.event, MAX_SERVER_EVENT_NAME);
-    if (nameError) return refuse(nameError);
+    if (nameError) return refuse(nameError, 'event');
     const props = validateProperties(item.properties);
-    if (props.reason) return refuse(props.reason);
+    if (props.reason) return refuse(props.reason, 'properties');
     const key = item.idempotency_key;
-    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 255)) return refuse('invalid_message');
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 255))
+      return refuse('invalid_message', 'idempotency_key');
     let user: UserRow;
     if (item.identity !== undefined && item.identity !== null) {
       const identity = normalizeIdentity(item.identity);
-      if (!identity.ok) return refuse(identity.reason);
+      if (!identity.ok) return refuse(identity.reason, 'identity');
       user = await this.ownerOf(tx, app, identity.identity, time);
     } else if (item.user_id !== undefined && item.user_id !== null) {
-      if (!isUserId(item.user_id)) return refuse('invalid_type');
+      if (!isUserId(item.user_id)) return refuse('invalid_type', 'user_id');
       user = await this.ensureUser(tx, app, item.user_id, time);
-    } else return refuse('missing_identity');
+    } else return refuse('missing_identity', 'identity');
     const id = typeof key === 'string' ? `k:${key}` : `s:${newUserId()}${newUserId()}`;
     const fresh = await tx.insertEvent(app, user.rootId, {
       id,
@@ -323,15 +326,16 @@ export class Engine {
   /** POST /api/add_user_properties, one item (R12). */
   async serverAddUserProperties(tx: Tx, app: string, item: Record<string, unknown>): Promise<ItemResult> {
     const time = this.serverTime(item.timestamp);
-    const refuse = (reason: Reason) => this.refuseItem(tx, app, reason, 'add_user_properties', item);
+    const refuse = (reason: Reason, field?: string) => this.refuseItem(tx, app, reason, 'add_user_properties', item, field);
     if (containsNul(item)) return refuse('invalid_message');
-    if (typeof time === 'string') return refuse(time);
-    if (item.identity === undefined || item.identity === null) return refuse('missing_identity');
+    if (typeof time === 'string') return refuse(time, 'timestamp');
+    if (item.identity === undefined || item.identity === null) return refuse('missing_identity', 'identity');
     const identity = normalizeIdentity(item.identity);
-    if (!identity.ok) return refuse(identity.reason);
+    if (!identity.ok) return refuse(identity.reason, 'identity');
     const props = validateProperties(item.properties, { fillEmail: true });
-    if (props.reason) return refuse(props.reason);
-    if (Object.keys(props.properties).length === 0 && props.refused.length > 0) return refuse(propertiesReason(props) as Reason);
+    if (props.reason) return refuse(props.reason, 'properties');
+    if (Object.keys(props.properties).length === 0 && props.refused.length > 0)
+      return refuse(propertiesReason(props) as Reason, 'properties');
     const user = await this.ownerOf(tx, app, identity.identity, time);
     await this.applyProperties(tx, app, user, props.properties, time);
     return this.partial(tx, app, props.refused, user, time);
@@ -340,13 +344,13 @@ export class Engine {
   /** POST /api/v1/identify (R14): a device's user id takes an identity, following R5 and R9. */
   async serverIdentify(tx: Tx, app: string, item: Record<string, unknown>): Promise<ItemResult> {
     const time = this.serverTime(item.timestamp);
-    const refuse = (reason: Reason) => this.refuseItem(tx, app, reason, 'identify', item);
+    const refuse = (reason: Reason, field?: string) => this.refuseItem(tx, app, reason, 'identify', item, field);
     if (containsNul(item)) return refuse('invalid_message');
-    if (typeof time === 'string') return refuse(time);
-    if (item.identity === undefined || item.identity === null) return refuse('missing_identity');
+    if (typeof time === 'string') return refuse(time, 'timestamp');
+    if (item.identity === undefined || item.identity === null) return refuse('missing_identity', 'identity');
     const identity = normalizeIdentity(item.identity);
-    if (!identity.ok) return refuse(identity.reason);
-    if (!isUserId(item.user_id)) return refuse('invalid_type');
+    if (!identity.ok) return refuse(identity.reason, 'identity');
+    if (!isUserId(item.user_id)) return refuse('invalid_type', 'user_id');
     const reason = await this.identify(tx, app, item.user_id, identity.identity, time, null);
     if (reason) return { status: 'refused', reason };
     return { status: 'accepted', user_id: (await tx.getUser(app, item.user_id))?.rootId ?? item.user_id };
@@ -358,11 +362,18 @@ export class Engine {
     return { status: 'partial', reason: refusedKeys[0]?.reason, refused_keys: refusedKeys, user_id: user.rootId };
   }
 
-  private async refuseItem(tx: Tx, app: string, reason: Reason, call: string, item: Record<string, unknown>): Promise<ItemResult> {
+  private async refuseItem(
+    tx: Tx,
+    app: string,
+    reason: Reason,
+    call: string,
+    item: Record<string, unknown>,
+    field?: string,
+  ): Promise<ItemResult> {
     const identity = typeof item.identity === 'string' ? storable(item.identity.slice(0, 255)) : null;
     const userId = typeof item.user_id === 'string' ? item.user_id.slice(0, 32) : null;
     await tx.addWarning(app, { messageId: null, userId, identity, reason, detail: `server-side ${call} refused`, time: this.clock.now() });
-    return { status: 'refused', reason };
+    return { status: 'refused', reason, ...(field ? { field } : {}) };
   }
 }
 

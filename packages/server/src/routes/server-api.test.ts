@@ -53,6 +53,17 @@ describe('POST /api/add_user_properties', () => {
     expect((await c.get('/api/v1/users?app_id=demo')).body.users).toEqual([]);
   });
 
+  it('names the field a refusal is about, in the message and in bulk results', async () => {
+    const missing = await c.post('/api/track', { app_id: 'demo', identity: 'field@example.com' });
+    expect([missing.status, missing.body.error.code, missing.body.error.message]).toEqual([400, 'invalid_type', 'event: wrong type']);
+    const key = await c.post('/api/track', { app_id: 'demo', identity: 'field@example.com', event: 'x', idempotency_key: 123 });
+    expect(key.body.error.message).toMatch(/^idempotency_key: /);
+    const when = await c.post('/api/add_user_properties', { app_id: 'demo', identity: 'a@example.com', properties: {}, timestamp: 'soon' });
+    expect(when.body.error.message).toMatch(/^timestamp: /);
+    const bulk = await c.post('/api/track', { app_id: 'demo', events: [{ identity: 'guest', event: 'x' }] });
+    expect(bulk.body.results).toEqual([{ index: 0, status: 'refused', reason: 'blocklisted', field: 'identity' }]);
+  });
+
   it('applies good keys and reports the bad ones (partial)', async () => {
     const r = await c.post('/api/add_user_properties', {
       app_id: 'demo',

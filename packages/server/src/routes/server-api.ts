@@ -49,7 +49,7 @@ export function registerServerApi(fastify: FastifyInstance): void {
         throw new ApiError(
           singleStatus(result.reason ?? 'invalid_message'),
           result.reason ?? 'invalid_message',
-          refusalMessage(result.reason),
+          result.field ? `${result.field}: ${refusalMessage(result.reason)}` : refusalMessage(result.reason),
         );
       return result;
     });
