@@ -87,6 +87,8 @@ describe('idem CLI', () => {
     expect(idem('delete', '--user-id', '2', '--actor', 'dpo').stdout).toContain('deleted user ids 2 and 1 events');
     expect(idem('delete', '--identity', 'guest').stderr).toContain('blocklisted');
     expect(idem('export').stderr).toContain('--user-id');
+    const typo = spawnSync(process.execPath, [cli, 'unmerge', '2', '--app', 'dmeo', '--db', db], { encoding: 'utf8' });
+    expect([typo.status, typo.stderr]).toEqual([2, expect.stringContaining('app "dmeo" has no users in this database')]);
   });
 
   it('serve answers on its port with a generated key kept in .idem/', async () => {

@@ -43,6 +43,9 @@ export async function adminCommand(command: Command, argv: string[]): Promise<nu
   try {
     const admin = new Admin(storage, systemClock);
     const app = values.app;
+    // The database knows apps only by their data: one with no users at all is most likely a typo.
+    if ((await storage.listUsers(app, { limit: 1 })).users.length === 0)
+      throw new Error(`app "${app}" has no users in this database (${values.db ? 'the --db given' : 'is --app or --db wrong?'})`);
     switch (command) {
       case 'unmerge': {
         const userId = positionals[0];
