@@ -99,25 +99,25 @@ describe('the React demo against a real collector, in Chromium', () => {
   it('picking a plan sets it as a user property, and a reload on a logged-in page sends no second identify', async () => {
     const page = alice.firstDevice;
     await page.getByRole('link', { name: 'Pricing' }).click();
-    await page.locator('[data-plan="team"]').click();
+    await page.locator('[data-plan="Pro"]').click();
     await page.getByRole('button', { name: 'Your plan' }).waitFor();
     await flush(page);
-    await until("alice's plan", 10_000, async () => (await api.user('alice@example.com'))?.properties.plan === 'team');
+    await until("alice's plan", 10_000, async () => (await api.user('alice@example.com'))?.properties.plan === 'Pro');
     const chosen = (await api.events(alice.userId)).filter((e) => e.type === 'track');
-    expect(chosen.map((e) => [e.event, e.properties])).toEqual([['Plan Chosen', { plan: 'team' }]]);
+    expect(chosen.map((e) => [e.event, e.properties])).toEqual([['Plan Chosen', { plan: 'Pro' }]]);
 
     const sent = recordBatches(page);
     await page.reload();
     await page.waitForFunction(() => window.__idem?.getIdentity() === 'alice@example.com');
     await page.getByRole('link', { name: 'Account' }).click();
-    await page.getByTestId('plan').getByText('team').waitFor();
+    await page.getByTestId('plan').getByText('Pro').waitFor();
     await flush(page);
     // The reload's page and the account page; the hook adds the user properties again on mount (same
     // values, nothing changes); no identify, since the device already has alice (R7).
     expect(sent.filter((m) => m.type === 'pageview')).toHaveLength(2);
     expect(sent.filter((m) => m.type === 'identify')).toEqual([]);
     expect(sent.filter((m) => m.type === 'user_properties').map((m) => m.properties)).toEqual([
-      { email: 'alice@example.com', Email: 'alice@example.com', name: 'Alice', plan: 'team' },
+      { email: 'alice@example.com', Email: 'alice@example.com', name: 'Alice', plan: 'Pro' },
     ]);
     expect(await idOf(page)).toBe(alice.userId);
   });
@@ -144,8 +144,8 @@ describe('the React demo against a real collector, in Chromium', () => {
       '#/login',
       '#/account',
     ]);
-    // The second device keeps no plan of its own (that lives in the first device's storage): alice keeps team.
-    expect(user.properties.plan).toBe('team');
+    // The second device keeps no plan of its own (that lives in the first device's storage): alice keeps Pro.
+    expect(user.properties.plan).toBe('Pro');
     // Reading by either user id answers the same person.
     const bySecond = await api.get(`/api/v1/users/${second}?app_id=demo`);
     expect(bySecond.body).toMatchObject({ user_id: alice.userId, identity: 'alice@example.com' });
@@ -162,18 +162,18 @@ describe('the React demo against a real collector, in Chromium', () => {
     await logIn(page, 'bob@example.com');
     expect(await idOf(page)).toBe(visitor);
     await page.getByRole('link', { name: 'Pricing' }).click();
-    await page.locator('[data-plan="enterprise"]').click();
+    await page.locator('[data-plan="Enterprise"]').click();
     await flush(page);
     const bob = await until("bob's plan", 10_000, async () => {
       const u = await api.user('bob@example.com');
-      return u?.properties.plan === 'enterprise' && u;
+      return u?.properties.plan === 'Enterprise' && u;
     });
     expect(bob).toMatchObject({ user_id: visitor, identity: 'bob@example.com', merged_user_ids: [] });
     expect(routes(await api.events(visitor))).toEqual(['#/', '#/pricing', '#/login', '#/account', '#/pricing']);
     const users = await api.users();
     expect(users.map((u) => u.identity).sort()).toEqual(['alice@example.com', 'bob@example.com']);
     const aliceNow = (await api.user('alice@example.com'))!;
-    expect(aliceNow.properties).toMatchObject({ plan: 'team', name: 'Alice' });
+    expect(aliceNow.properties).toMatchObject({ plan: 'Pro', name: 'Alice' });
     expect(aliceNow.merged_user_ids).toHaveLength(1);
   });
 

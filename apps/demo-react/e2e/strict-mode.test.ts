@@ -47,7 +47,7 @@ describe('the React demo in development (StrictMode on), in Chromium', () => {
     await page.locator('[data-login="alice@example.com"]').click();
     await page.getByTestId('identity').getByText('alice@example.com').waitFor();
     await page.getByRole('link', { name: 'Pricing' }).click();
-    await page.locator('[data-plan="team"]').click();
+    await page.locator('[data-plan="Pro"]').click();
     await page.getByRole('button', { name: 'Your plan' }).waitFor();
     await flush(page);
 
@@ -60,11 +60,11 @@ describe('the React demo in development (StrictMode on), in Chromium', () => {
     expect(sent.filter((m) => m.type === 'identify').map((m) => m.identity)).toEqual(['alice@example.com']);
     expect(sent.filter((m) => m.type === 'user_properties').map((m) => m.properties)).toEqual([
       { email: 'alice@example.com', Email: 'alice@example.com', name: 'Alice' },
-      { email: 'alice@example.com', Email: 'alice@example.com', name: 'Alice', plan: 'team' },
+      { email: 'alice@example.com', Email: 'alice@example.com', name: 'Alice', plan: 'Pro' },
     ]);
     const user = await until("alice's plan", 10_000, async () => {
       const u = await reader(collector).user('alice@example.com');
-      return u?.properties.plan === 'team' && u;
+      return u?.properties.plan === 'Pro' && u;
     });
     expect(user.merged_user_ids).toEqual([]);
     expect(errors).toEqual([]);

@@ -8,7 +8,7 @@ export const ACCOUNTS = [
 ] as const;
 export type Account = (typeof ACCOUNTS)[number];
 
-export const PLANS = ['free', 'team', 'enterprise'] as const;
+export const PLANS = ['Free', 'Pro', 'Enterprise'] as const;
 export type Plan = (typeof PLANS)[number];
 
 const SESSION = 'demo:session';

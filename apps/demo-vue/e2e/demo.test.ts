@@ -85,7 +85,7 @@ describe('demo-vue in Chromium against a real collector', () => {
     visitor = (await userId(page))!;
     expect(await footer(page)).toBe(`User ${visitor}`);
     await navigate(page, 'Pricing', '/pricing');
-    await page.locator('[data-test=plan-Team]').click();
+    await page.locator('[data-test=plan-Pro]').click();
     await navigate(page, 'Docs', '/docs');
     await logIn(page, 'alice@example.com');
     expect(await userId(page)).toBe(visitor); // R5: logging in keeps the device's user id
@@ -93,14 +93,14 @@ describe('demo-vue in Chromium against a real collector', () => {
 
     alice = await until('alice with her plan', 10_000, async () => {
       const r = await api.byIdentity('alice@example.com');
-      return r.status === 200 && r.body.properties.plan === 'Team' && r.body;
+      return r.status === 200 && r.body.properties.plan === 'Pro' && r.body;
     });
     expect(alice).toMatchObject({ user_id: visitor, identity: 'alice@example.com', merged_user_ids: [] });
-    expect(alice.properties.plan).toBe('Team');
+    expect(alice.properties.plan).toBe('Pro');
     const events = await api.events(visitor);
     const paths = events.filter((e) => e.type === 'pageview').map((e) => new URL(e.url!).pathname);
     expect(paths).toEqual(expect.arrayContaining(['/', '/pricing', '/docs', '/login', '/account']));
-    expect(events.some((e) => e.event === 'Picked plan')).toBe(true);
+    expect(events.some((e) => e.event === 'Plan Chosen')).toBe(true);
     expect(events.every((e) => e.user_id === visitor)).toBe(true);
     expect(errors).toEqual([]);
     expect(sent.filter((m) => m.type === 'identify')).toEqual([expect.objectContaining({ identity: 'alice@example.com' })]);
@@ -151,17 +151,17 @@ describe('demo-vue in Chromium against a real collector', () => {
     await logIn(page, 'bob@example.com');
     expect(await userId(page)).toBe(afterLogout);
     await page.locator('nav').getByRole('link', { name: 'Pricing' }).click();
-    await page.locator('[data-test=plan-Business]').click();
+    await page.locator('[data-test=plan-Enterprise]').click();
     await flush(page);
 
     const bob = await until("bob's plan", 10_000, async () => {
       const r = await api.byIdentity('bob@example.com');
-      return r.body.properties?.plan === 'Business' && r.body;
+      return r.body.properties?.plan === 'Enterprise' && r.body;
     });
     expect(bob).toMatchObject({ user_id: afterLogout, identity: 'bob@example.com', merged_user_ids: [] });
     const aliceNow = (await api.byIdentity('alice@example.com')).body;
     expect(aliceNow.user_id).toBe(visitor);
-    expect(aliceNow.properties.plan).toBe('Team');
+    expect(aliceNow.properties.plan).toBe('Pro');
     expect(aliceNow.merged_user_ids).toHaveLength(1);
     const list = await api.users();
     expect(

@@ -7,7 +7,7 @@ export const ACCOUNTS = [
   { email: 'carol@example.com', name: 'Carol' },
 ] as const;
 
-export const PLANS = ['Free', 'Team', 'Business'] as const;
+export const PLANS = ['Free', 'Pro', 'Enterprise'] as const;
 export type Plan = (typeof PLANS)[number];
 
 // The app's own state, kept in localStorage so that a reload stays logged in (as a session cookie would).
