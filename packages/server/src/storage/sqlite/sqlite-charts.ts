@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { BreakdownQuery, TimeseriesQuery } from '../types.js';
-import { ALL_DAYS } from './chart-totals-triggers.js';
+import { ALL_DAYS, NO_DAY } from './chart-totals-triggers.js';
 
 /**
  * The dashboard's charts on SQLite (decision 0008): users grouped by a property's value (the bar
@@ -86,7 +86,7 @@ export function sqliteCharts(db: Database.Database, serialised: Serialised, now:
   };
   // Filling a pair: the join an answer would make, grouped by value (and day), straight into the totals.
   const fill = (byDay: boolean, event: boolean) => {
-    const day = byDay ? `coalesce(u.first_seen / ${DAY}, -1)` : `${ALL_DAYS}`;
+    const day = byDay ? `coalesce(u.first_seen / ${DAY}, ${NO_DAY})` : `${ALL_DAYS}`;
     const source = event
       ? 'user_event_counts c CROSS JOIN user_props p ON p.app_id = c.app_id AND p.root_id = c.root_id AND p.key = @key'
       : 'user_props p';
