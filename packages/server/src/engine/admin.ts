@@ -2,7 +2,7 @@ import { formatTime, winningWrite } from '@idem/core';
 import type { Clock } from '../clock.js';
 import { ApiError } from '../errors.js';
 import type { AdminStorage, AdminTx, ExportRows } from '../storage/admin-types.js';
-import type { Storage } from '../storage/types.js';
+import type { Storage, UserRow } from '../storage/types.js';
 
 /**
  * "Beyond Heap": merges taken back, people deleted and exported, each with an audit record of who
@@ -25,8 +25,7 @@ export class Admin {
   /** Splits one merged user id back out of the user it joined; it becomes an anonymous user again. */
   async unmerge(app: string, userId: string, actor: string): Promise<{ userId: string; from: string }> {
     return this.ops().adminTransaction(async (tx) => {
-      const user = await tx.getUser(app, userId);
-      if (!user) throw new ApiError(404, 'user_not_found', `no user ${userId}`);
+      const user = await this.lockPerson(tx, app, userId);
       if (user.rootId === user.userId) throw new ApiError(409, 'not_merged', `user ${userId} was not merged into another user`);
       await this.split(tx, app, userId, user.rootId);
       await tx.rebuildSummaries(app, user.rootId, winningWrite);
@@ -44,8 +43,9 @@ export class Admin {
   /** Undoes every merge into the user holding `identity` (a non-unique identity that merged strangers). */
   async splitIdentity(app: string, identity: string, actor: string): Promise<{ userId: string; split: string[] }> {
     return this.ops().adminTransaction(async (tx) => {
-      const owner = await tx.findByIdentity(app, identity);
-      if (!owner) throw new ApiError(404, 'user_not_found', 'no user has this identity');
+      const found = await tx.findByIdentity(app, identity);
+      if (!found) throw new ApiError(404, 'user_not_found', 'no user has this identity');
+      const owner = await this.lockPerson(tx, app, found.userId);
       const split = (await tx.members(app, owner.userId)).filter((id) => id !== owner.userId);
       for (const id of split) await this.split(tx, app, id, owner.userId);
       await tx.rebuildSummaries(app, owner.userId, winningWrite);
@@ -63,8 +63,7 @@ export class Admin {
   /** Deletes a person: every merged user id, with its events, properties, merges and warnings. */
   async deletePerson(app: string, userId: string, actor: string): Promise<{ userIds: string[]; events: number }> {
     return this.ops().adminTransaction(async (tx) => {
-      const user = await tx.getUser(app, userId);
-      if (!user) throw new ApiError(404, 'user_not_found', `no user ${userId}`);
+      const user = await this.lockPerson(tx, app, userId);
       const userIds = await tx.members(app, user.rootId);
       const { events } = await tx.deleteUsers(app, userIds);
       // The audit record names user ids only: the identity was personal data and is gone.
@@ -98,6 +97,23 @@ export class Admin {
 
   async auditLog(app: string, limit: number) {
     return (await this.ops().audit(app, limit)).map((a) => ({ ...a, time: formatTime(a.time) }));
+  }
+
+  /**
+   * Locks a person before changing them (PostgreSQL; SQLite runs one transaction at a time): their root
+   * user id, then the identity it holds, the order the engine takes for a merge into an owner. Without
+   * the identity lock, a server call for the identity could read the owner while it is being deleted and
+   * then write to a user that no longer exists. Returns the user as it is once the locks are held.
+   */
+  private async lockPerson(tx: AdminTx, app: string, userId: string): Promise<UserRow> {
+    const user = await tx.getUser(app, userId);
+    if (!user) throw new ApiError(404, 'user_not_found', `no user ${userId}`);
+    await this.storage.lockUser?.(tx, app, user.rootId);
+    const root = await tx.getUser(app, user.rootId);
+    if (root?.identity) await this.storage.lockIdentity(tx, app, root.identity);
+    const locked = await tx.getUser(app, userId);
+    if (!locked) throw new ApiError(404, 'user_not_found', `no user ${userId}`);
+    return locked;
   }
 
   private async split(tx: AdminTx, app: string, userId: string, from: string) {

@@ -228,7 +228,10 @@ export class Engine {
     const owner = await tx.findByIdentity(app, identity);
     if (owner) {
       await this.storage.lockUser?.(tx, app, owner.userId);
-      return owner;
+      // Read again under the user's lock: a deletion that held it may have removed the owner meanwhile.
+      const still = await tx.findByIdentity(app, identity);
+      if (still?.userId === owner.userId) return still;
+      if (still) return this.ownerOf(tx, app, identity, time);
     }
     const userId = newUserId();
     await tx.createUser(app, { userId, identity, serverCreated: true, time });

@@ -131,4 +131,59 @@ describe.skipIf(!enabled)('two collectors on one PostgreSQL database', () => {
     expect(await one(`SELECT count(*)::int AS n FROM warnings WHERE reason = 'merge_cap'`)).toEqual({ n: DEVICES - MERGE_CAP });
     expect(await one('SELECT count(*)::int AS n FROM merges')).toEqual({ n: MERGE_CAP - 1 });
   }, 120_000);
+
+  it('deletes a person while server calls write to them, and leaves no orphan behind', async () => {
+    // A deletion holds the person's identity lock: a write racing it lands on the person before the
+    // deletion (and is deleted with them) or on a new person after it, never on a deleted user id.
+    const call = async (server: RunningServer, method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${serverKey}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const [a, b] = servers as [RunningServer, RunningServer];
+    for (let round = 0; round < 12; round++) {
+      const identity = `race-${round}@example.com`;
+      const made = await call(a, 'POST', '/api/add_user_properties', { app_id: 'demo', identity, properties: { plan: 'Pro' } });
+      const owner = made.body.user_id as string;
+      const events = Array.from({ length: 300 }, (_, i) => ({ identity, event: 'Step', idempotency_key: `${identity}-${i}` }));
+      expect((await call(a, 'POST', '/api/track', { app_id: 'demo', events })).status).toBe(200);
+      const device = String(900_000 + round);
+      const [deleted, props, identified] = await Promise.all([
+        call(a, 'DELETE', `/api/v1/users/${owner}?app_id=demo`),
+        call(b, 'POST', '/api/add_user_properties', { app_id: 'demo', identity, properties: { plan: 'Enterprise' } }),
+        call(b, 'POST', '/api/v1/identify', { app_id: 'demo', user_id: device, identity }),
+      ]);
+      expect(deleted.status).toBe(200);
+      expect(props.status).toBe(200);
+      expect([200, 409]).toContain(identified.status);
+      // Whatever order they ran in, what the calls answered exists.
+      const holder = await call(b, 'GET', `/api/v1/users/${props.body.user_id}?app_id=demo`);
+      if (holder.status === 200) expect(holder.body.identity).toBe(identity);
+      else expect(props.body.user_id).toBe(owner);
+    }
+    const one = async (sql: string) => (await admin.query(sql)).rows[0];
+    expect(
+      await one(
+        'SELECT count(*)::int AS n FROM user_props p WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.app_id = p.app_id AND u.user_id = p.root_id)',
+      ),
+    ).toEqual({ n: 0 });
+    expect(
+      await one(
+        'SELECT count(*)::int AS n FROM users u WHERE NOT EXISTS (SELECT 1 FROM users r WHERE r.app_id = u.app_id AND r.user_id = u.root_id)',
+      ),
+    ).toEqual({ n: 0 });
+    expect(
+      await one(
+        'SELECT count(*)::int AS n FROM events e WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.app_id = e.app_id AND u.user_id = e.user_id)',
+      ),
+    ).toEqual({ n: 0 });
+    expect(
+      await one(
+        'SELECT count(*)::int AS n FROM user_event_counts c WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.app_id = c.app_id AND u.user_id = c.root_id)',
+      ),
+    ).toEqual({ n: 0 });
+  }, 120_000);
 });
