@@ -109,6 +109,8 @@ export class Engine {
   }
 
   private async apply(tx: Tx, app: string, m: CheckedMessage, ctx: IngestContext): Promise<Omit<MessageResult, 'id'>> {
+    // A repeat (a retry, or a message reusing another's id) changes nothing, not even a new user id.
+    if ((await tx.messageSeen(app, m.id)) !== null) return { status: 'duplicate' };
     switch (m.type) {
       case 'pageview':
       case 'track': {
@@ -301,6 +303,10 @@ export class Engine {
     const key = item.idempotency_key;
     if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 255))
       return refuse('invalid_message', 'idempotency_key');
+    // A repeated key is a retry: answered before the identity is resolved, so it creates no user.
+    const seen = typeof key === 'string' ? await tx.messageSeen(app, `k:${key}`) : null;
+    if (seen !== null)
+      return { status: 'duplicate', ...(typeof seen === 'string' ? { user_id: (await tx.getUser(app, seen))?.rootId ?? seen } : {}) };
     let user: UserRow;
     if (item.identity !== undefined && item.identity !== null) {
       const identity = normalizeIdentity(item.identity);

@@ -48,6 +48,20 @@ describe('POST /api/v1/batch', () => {
     expect(events).toHaveLength(1);
   });
 
+  it('treats message ids as one namespace, and a repeat under another user id creates no user', async () => {
+    const pageview = message('pageview', { url: 'https://shop.example/' });
+    expect((await batch([pageview])).body.results[0].status).toBe('accepted');
+    const replays = [
+      { ...pageview, user_id: '6003' },
+      { ...pageview, type: 'user_properties', user_id: '6004', properties: { plan: 'x' } },
+    ];
+    expect((await batch(replays)).body.results.map((x: any) => x.status)).toEqual(['duplicate', 'duplicate']);
+    for (const id of ['6003', '6004']) expect((await c.get(`/api/v1/users/${id}?app_id=demo`)).status).toBe(404);
+    const props = message('user_properties', { properties: { plan: 'y' } });
+    await batch([props]);
+    expect((await batch([{ ...props, type: 'track', event: 'Reused' }])).body.results[0].status).toBe('duplicate');
+  });
+
   it('reports refusals per message and applies the rest', async () => {
     const r = await batch([
       message('identify', { identity: 'guest' }),

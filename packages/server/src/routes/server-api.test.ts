@@ -139,6 +139,21 @@ describe('POST /api/track', () => {
     expect((await c.get(`/api/v1/users/${u.user_id}/events?app_id=demo`)).body.events).toHaveLength(1);
   });
 
+  it('answers a repeated idempotency_key sent for someone else as a duplicate, creating nobody', async () => {
+    const first = await c.post('/api/track', { app_id: 'demo', identity: 'first@example.com', event: 'Paid', idempotency_key: 'order-42' });
+    const again = await c.post('/api/track', {
+      app_id: 'demo',
+      identity: 'second@example.com',
+      event: 'Paid',
+      idempotency_key: 'order-42',
+    });
+    expect(again.body).toEqual({ status: 'duplicate', user_id: first.body.user_id });
+    expect((await c.get('/api/v1/users?app_id=demo&identity=second@example.com')).status).toBe(404);
+    const byId = await c.post('/api/track', { app_id: 'demo', user_id: '6001', event: 'Paid', idempotency_key: 'order-42' });
+    expect(byId.body.status).toBe('duplicate');
+    expect((await c.get('/api/v1/users/6001?app_id=demo')).status).toBe(404);
+  });
+
   it('refuses bad items with reasons; event names up to 1024 from a server', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ event: 'x' }, 'missing_identity'],

@@ -239,8 +239,12 @@ describe.each(backends)('storage contract: $name', ({ open }) => {
     await run((tx) => setProp(tx, '100', '100', 'plan', 'Pro', T0));
     expect(await s.breakdown(APP, { property: 'plan', event: 'Clicked' })).toEqual([{ value: 'Pro', users: 1 }]);
     expect(await s.eventNames(APP)).toEqual(['Clicked']);
+    expect(await run((tx) => tx.messageSeen(APP, 'm1'))).toBeNull();
     expect(await run((tx) => tx.claimMessageId(APP, 'm1'))).toBe(true);
     expect(await run((tx) => tx.claimMessageId(APP, 'm1'))).toBe(false);
+    expect(await run((tx) => tx.messageSeen(APP, 'm1'))).toBe(true);
+    expect(await run((tx) => tx.messageSeen(APP, 'e1'))).toBe('100');
+    expect(await run((tx) => tx.messageSeen('other', 'm1'))).toBeNull();
     expect(await run((tx) => tx.claimMessageId('other', 'm1'))).toBe(true);
   });
 

@@ -70,6 +70,11 @@ export interface Tx {
   ): Promise<void>;
   /** Stores an event; false when an event with this id exists already (a retry). */
   insertEvent(app: string, rootId: string, event: EventRow): Promise<boolean>;
+  /**
+   * Whether a message id was stored before, as an event (its user id) or another message (true), else
+   * null. Checked before anything is written, so a repeat creates no user; ids are one namespace.
+   */
+  messageSeen(app: string, id: string): Promise<string | true | null>;
   /** Records a non-event message id; false when it was seen before (a retry). */
   claimMessageId(app: string, id: string): Promise<boolean>;
   /** Appends a property write to the log and returns its sequence number. */

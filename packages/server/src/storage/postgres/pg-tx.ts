@@ -179,6 +179,15 @@ export class PgTx implements Tx {
     );
     return r.rows[0]?.n === 1;
   }
+  async messageSeen(app: string, id: string) {
+    const r = await this.q<{ user_id: string | null }>(
+      'idem_message_seen',
+      'SELECT user_id FROM events WHERE app_id = $1 AND id = $2 UNION ALL SELECT NULL FROM messages WHERE app_id = $1 AND id = $2 LIMIT 1',
+      [app, id],
+    );
+    const row = r.rows[0];
+    return row ? (row.user_id ?? true) : null;
+  }
   async claimMessageId(app: string, id: string) {
     const r = await this.q('idem_claim', 'INSERT INTO messages (app_id, id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [app, id]);
     return r.rowCount === 1;

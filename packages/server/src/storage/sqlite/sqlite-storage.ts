@@ -77,6 +77,8 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       'INSERT INTO events (app_id, id, user_id, session_id, type, name, properties, time, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, id) DO NOTHING',
     ),
     claimMessage: s('INSERT INTO messages (app_id, id) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    eventUserOf: s('SELECT user_id FROM events WHERE app_id = ? AND id = ?'),
+    messageKnown: s('SELECT 1 AS n FROM messages WHERE app_id = ? AND id = ?'),
     writeProp: s('INSERT INTO property_writes (app_id, user_id, key, value, time) VALUES (?, ?, ?, ?, ?)'),
     getProp: s('SELECT key, value, time, seq FROM user_props WHERE app_id = ? AND root_id = ? AND key = ?'),
     setProp: s(
@@ -154,6 +156,11 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       if (r.changes === 0) return false;
       if (e.type === 'track') q.addCount.run(app, rootId, e.name, 1);
       return true;
+    },
+    async messageSeen(app, id) {
+      const event = q.eventUserOf.get(app, id);
+      if (event) return event.user_id as string;
+      return q.messageKnown.get(app, id) ? true : null;
     },
     async claimMessageId(app, id) {
       return q.claimMessage.run(app, id).changes === 1;
