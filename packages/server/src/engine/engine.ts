@@ -22,7 +22,7 @@ import {
 } from '@idem/core';
 import type { Clock } from '../clock.js';
 import type { Storage, Tx, UserRow } from '../storage/types.js';
-import { containsNul, storable } from './nul.js';
+import { hasUnstorableText, storable } from './unstorable-text.js';
 import { describeUserAgent } from './user-agent.js';
 
 export interface IngestContext {
@@ -77,7 +77,7 @@ export class Engine {
     return this.storage.transaction(async (tx) => {
       const results: MessageResult[] = [];
       for (const raw of messages) {
-        const checked = containsNul(raw)
+        const checked = hasUnstorableText(raw)
           ? { ok: false as const, id: nulFreeId(raw), reason: 'invalid_message' as const }
           : checkMessage(raw, now, skew);
         if (!checked.ok) {
@@ -294,7 +294,7 @@ export class Engine {
   async serverTrack(tx: Tx, app: string, item: Record<string, unknown>): Promise<ItemResult> {
     const time = this.serverTime(item.timestamp);
     const refuse = (reason: Reason, field?: string) => this.refuseItem(tx, app, reason, 'track', item, field);
-    if (containsNul(item)) return refuse('invalid_message');
+    if (hasUnstorableText(item)) return refuse('invalid_message');
     if (typeof time === 'string') return refuse(time, 'timestamp');
     const nameError = validateEventName(item.event, MAX_SERVER_EVENT_NAME);
     if (nameError) return refuse(nameError, 'event');
@@ -336,7 +336,7 @@ export class Engine {
   async serverAddUserProperties(tx: Tx, app: string, item: Record<string, unknown>): Promise<ItemResult> {
     const time = this.serverTime(item.timestamp);
     const refuse = (reason: Reason, field?: string) => this.refuseItem(tx, app, reason, 'add_user_properties', item, field);
-    if (containsNul(item)) return refuse('invalid_message');
+    if (hasUnstorableText(item)) return refuse('invalid_message');
     if (typeof time === 'string') return refuse(time, 'timestamp');
     if (item.identity === undefined || item.identity === null) return refuse('missing_identity', 'identity');
     const identity = normalizeIdentity(item.identity);
@@ -354,7 +354,7 @@ export class Engine {
   async serverIdentify(tx: Tx, app: string, item: Record<string, unknown>): Promise<ItemResult> {
     const time = this.serverTime(item.timestamp);
     const refuse = (reason: Reason, field?: string) => this.refuseItem(tx, app, reason, 'identify', item, field);
-    if (containsNul(item)) return refuse('invalid_message');
+    if (hasUnstorableText(item)) return refuse('invalid_message');
     if (typeof time === 'string') return refuse(time, 'timestamp');
     if (item.identity === undefined || item.identity === null) return refuse('missing_identity', 'identity');
     const identity = normalizeIdentity(item.identity);

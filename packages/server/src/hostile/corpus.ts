@@ -274,7 +274,7 @@ export function buildCorpus(): HostileCase[] {
       msg({ type: 'identify', identity: s === '%' || s === '_' || s === '\\' ? `${s}`.repeat(300) : 'x'.repeat(300) + s }),
       s === '\u0000' ? 'invalid_message' : 'too_long',
     );
-  // NUL (U+0000) anywhere: PostgreSQL's text cannot hold it, so every storage refuses it alike.
+  // NUL (U+0000) or a lone surrogate anywhere: not storable alike on every storage, so refused alike.
   for (const [name, fields] of [
     ['identity with NUL', { type: 'identify', identity: 'n\u0000l@example.com' }],
     ['event name with NUL', { type: 'track', event: 'ev\u0000il' }],
@@ -282,6 +282,9 @@ export function buildCorpus(): HostileCase[] {
     ['property key with NUL', { type: 'user_properties', properties: { 'a\u0000b': 'x' } }],
     ['property value with NUL', { type: 'track', event: 'x', properties: { a: 'b\u0000' } }],
     ['type with NUL', { type: 'track\u0000' }],
+    ['identity with a lone surrogate', { type: 'identify', identity: 'h\ud800@example.com' }],
+    ['event name with a lone surrogate', { type: 'track', event: 'E\udfff' }],
+    ['property key with a lone surrogate', { type: 'user_properties', properties: { 'k\ud800': 1 } }],
   ] as [string, Record<string, unknown>][])
     refused(name, msg(fields), 'invalid_message');
   refused('non-object message', 'a string', 'invalid_message');
@@ -345,6 +348,7 @@ export function buildCorpus(): HostileCase[] {
     'invalid_message',
   );
   server('/api/v1/identify', 'identity with NUL', { user_id: '1001', identity: 'n\u0000l' }, 400, 'invalid_message');
+  server('/api/track', 'event with a lone surrogate', { identity: 'a@example.com', event: 'E\ud800' }, 400, 'invalid_message');
   server(
     '/api/add_user_properties',
     'dotted prototype key',
