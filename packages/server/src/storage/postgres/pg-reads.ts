@@ -1,5 +1,6 @@
 import type { PropertyValue } from '@idem/core';
 import type { Pool } from 'pg';
+import { fetchFor, rowsByLabel } from '../chart-rows.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { BreakdownQuery, EventRow, ListUsersQuery, Storage, TimeseriesQuery, UserSummary } from '../types.js';
 import { parseValue, toUser, USER_COLUMNS } from './pg-tx.js';
@@ -205,8 +206,9 @@ export function pgReads(pool: Pool): Reads {
         sql += ` JOIN user_event_counts c ON c.app_id = p.app_id AND c.root_id = p.root_id AND c.name = ${p.add(query.event)}`;
       sql += ` WHERE p.app_id = ${p.add(app)} AND p.key = ${p.add(query.property)}`;
       sql += filterSql(app, query.filters, 'p.root_id', p);
-      sql += ` GROUP BY p.value ORDER BY users DESC, p.value LIMIT ${p.add(query.limit ?? 50)}`;
-      return (await rows(sql, p.values)).map((r) => ({ value: String(parseValue(r.value)), users: r.users as number }));
+      const limit = query.limit ?? 50;
+      sql += ` GROUP BY p.value ORDER BY users DESC, p.value LIMIT ${p.add(fetchFor(limit))}`;
+      return rowsByLabel(await rows(sql, p.values), limit);
     },
     async timeseries(app, query: TimeseriesQuery) {
       const p = new Params();
@@ -218,11 +220,7 @@ export function pgReads(pool: Pool): Reads {
       sql += ` WHERE p.app_id = ${p.add(app)} AND p.key = ${p.add(query.property)} AND u.first_seen >= ${p.add(query.from)} AND u.first_seen < ${p.add(query.to)}`;
       sql += filterSql(app, query.filters, 'p.root_id', p);
       sql += ' GROUP BY bucket, p.value ORDER BY bucket, users DESC, p.value';
-      return (await rows(sql, p.values)).map((r) => ({
-        bucket: r.bucket as string,
-        value: String(parseValue(r.value)),
-        users: r.users as number,
-      }));
+      return rowsByLabel(await rows(sql, p.values));
     },
   };
 }

@@ -9,6 +9,7 @@ import { ManualClock } from '../../clock.js';
 import { Admin } from '../../engine/admin.js';
 import { Engine } from '../../engine/engine.js';
 import { seededRandom as seeded } from '../../test-support.js';
+import { rowsByLabel } from '../chart-rows.js';
 import type { Storage } from '../types.js';
 import { MAX_PAIRS, MAX_TOTAL_ROWS } from './sqlite-charts.js';
 import { openSqliteStorage } from './sqlite-storage.js';
@@ -77,8 +78,8 @@ function fromScratch(db: Database.Database, key: string, name: string, plan?: st
        GROUP BY p.value ORDER BY users DESC, p.value`,
     )
     .all(APP, key, name, name, plan ?? null, plan ?? null) as { value: string; users: number }[];
-  // Ties in the order of the stored JSON text, as the collector answers.
-  return rows.map((r) => ({ value: String(JSON.parse(r.value)), users: r.users }));
+  // Values that read the same are one bar ("1" and 1), as the collector answers.
+  return rowsByLabel(rows);
 }
 
 /** The line chart counted from scratch: users by first-seen bucket and value, among those who did `name`. */
@@ -93,7 +94,7 @@ function lineFromScratch(db: Database.Database, key: string, name: string, fmt: 
        GROUP BY bucket, p.value ORDER BY bucket, users DESC, p.value`,
     )
     .all(fmt, APP, key, from, to, name, name) as { bucket: string; value: string; users: number }[];
-  return rows.map((r) => ({ bucket: r.bucket, value: String(JSON.parse(r.value)), users: r.users }));
+  return rowsByLabel(rows);
 }
 
 /** Asks the collector for one chart and checks it against the count from scratch. */

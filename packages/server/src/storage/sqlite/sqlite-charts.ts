@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { fetchFor, rowsByLabel } from '../chart-rows.js';
 import type { BreakdownQuery, TimeseriesQuery } from '../types.js';
 import { ALL_DAYS, NO_DAY } from './chart-totals-triggers.js';
 
@@ -187,17 +188,15 @@ export function sqliteCharts(db: Database.Database, serialised: Serialised, now:
     return { sql, params };
   };
 
-  const values = (rows: Row[]) => rows.map((r) => ({ ...r, value: String(JSON.parse(r.value as string)), users: r.users as number }));
-
   return {
     async breakdown(app: string, query: BreakdownQuery): Promise<BreakdownRow[]> {
       const limit = query.limit ?? 50;
       const name = query.event ?? '';
       if (!query.filters?.length && (await pair(app, query.property, name, false)))
-        return values(q.bar.all(app, name, query.property, limit) as Row[]) as BreakdownRow[];
+        return rowsByLabel(q.bar.all(app, name, query.property, fetchFor(limit)) as Row[], limit);
       const j = joinFrom(app, query);
       const sql = `SELECT p.value AS value, count(*) AS users ${j.sql} GROUP BY p.value ORDER BY users DESC, p.value LIMIT ?`;
-      return values(db.prepare(sql).all(...j.params, limit) as Row[]) as BreakdownRow[];
+      return rowsByLabel(db.prepare(sql).all(...j.params, fetchFor(limit)) as Row[], limit);
     },
 
     async timeseries(app: string, query: TimeseriesQuery): Promise<TimeseriesRow[]> {
@@ -206,11 +205,11 @@ export function sqliteCharts(db: Database.Database, serialised: Serialised, now:
       // Totals are per whole UTC day; a range that cuts a day is answered by the join.
       const wholeDays = query.from % DAY === 0 && query.to % DAY === 0;
       if (!query.filters?.length && wholeDays && (await pair(app, query.property, name, true)))
-        return values(q.line.all(fmt, app, name, query.property, query.from / DAY, query.to / DAY) as Row[]) as TimeseriesRow[];
+        return rowsByLabel(q.line.all(fmt, app, name, query.property, query.from / DAY, query.to / DAY) as Row[]);
       const j = joinFrom(app, query, { from: query.from, to: query.to });
       const sql = `SELECT strftime(?, u.first_seen / 1000, 'unixepoch') AS bucket, p.value AS value, count(*) AS users ${j.sql}
         GROUP BY bucket, p.value ORDER BY bucket, users DESC, p.value`;
-      return values(db.prepare(sql).all(fmt, ...j.params) as Row[]) as TimeseriesRow[];
+      return rowsByLabel(db.prepare(sql).all(fmt, ...j.params) as Row[]);
     },
   };
 }
