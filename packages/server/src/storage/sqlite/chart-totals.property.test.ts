@@ -223,6 +223,13 @@ describe('breakdown totals', () => {
         const storage = openSqliteStorage({ path: file });
         const raw = new Database(file);
         try {
+          // A root that holds k and did A, so the charts asked for exist and are kept.
+          const seed = new Database(file);
+          seed.exec(
+            `INSERT INTO user_props (app_id, root_id, key, value, time, seq) VALUES ('${APP}', 'seed', 'k', '"s"', 0, 0);
+          seed.close();
+             INSERT INTO user_event_counts (app_id, root_id, name, count) VALUES ('${APP}', 'seed', 'A', 1);`,
+          );
           for (const name of ['', 'A'])
             for (const byDay of [false, true])
               if (byDay) await storage.timeseries(APP, { property: 'k', event: name || null, interval: 'day', from: 0, to: 10 * DAY });
@@ -368,9 +375,14 @@ describe('breakdown totals', () => {
             identity: `user-${i}`,
             properties: { [`p${i % 3}`]: 'x', plan: i % 2 ? 'a' : 'b' },
           });
+        // Charts are kept for events someone did only.
+        for (let i = 0; i < MAX_PAIRS + 5; i++) await engine.serverTrack(tx, APP, { identity: 'user-0', event: `E${i}` });
       });
       for (let i = 0; i < MAX_PAIRS + 5; i++) await storage.breakdown(APP, { property: `p${i % 3}`, event: `E${i}` });
       expect(raw.prepare('SELECT count(*) FROM breakdown_pairs').pluck().get()).toBe(MAX_PAIRS);
+      // Asking for a property nobody has keeps nothing (and evicts nothing).
+      expect(await storage.breakdown(APP, { property: 'no such property' })).toEqual([]);
+      expect(raw.prepare("SELECT count(*) FROM breakdown_pairs WHERE key = 'no such property'").pluck().get()).toBe(0);
       // Totals belong to kept pairs only.
       const orphans = raw
         .prepare(

@@ -100,6 +100,8 @@ export function sqliteCharts(db: Database.Database, serialised: Serialised, now:
   };
   const fills = { bar: fill(false, false), barEvent: fill(false, true), line: fill(true, false), lineEvent: fill(true, true) };
 
+  const exists = (app: string, key: string, name: string) =>
+    (q.propUsersUpTo.get(app, key, 1) as number) > 0 && (name === '' || (q.eventUsersUpTo.get(app, name, 1) as number) > 0);
   const dropTotals = (app: string, key: string, name: string, byDay: boolean) => (byDay ? q.dropLine : q.dropBar).run(app, name, key);
   const fits = (app: string, key: string, name: string, byDay: boolean) =>
     ((byDay ? q.lineRowsUpTo : q.barRowsUpTo).get(app, name, key, MAX_TOTAL_ROWS + 1) as number) <= MAX_TOTAL_ROWS;
@@ -126,6 +128,9 @@ export function sqliteCharts(db: Database.Database, serialised: Serialised, now:
     const fresh = row !== undefined && now() - row.asked_at < ASKED_EVERY_MS;
     if (fresh && row.state === 'off') return false;
     if (fresh && fits(app, key, name, byDay)) return true;
+    // A property no user has, or an event nobody did (a typo, a probe), is not worth a kept chart: the
+    // join answers it at once, and it would push a real chart out of the app's MAX_PAIRS.
+    if (!row && !exists(app, key, name)) return false;
     return serialised(async () => {
       const again = q.pairRow.get(app, key, name, flag) as { state: string } | undefined;
       if (!again) register(app, key, name, byDay);
