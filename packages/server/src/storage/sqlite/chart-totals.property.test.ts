@@ -224,10 +224,8 @@ describe('breakdown totals', () => {
         const raw = new Database(file);
         try {
           // A root that holds k and did A, so the charts asked for exist and are kept.
-          const seed = new Database(file);
-          seed.exec(
+          raw.exec(
             `INSERT INTO user_props (app_id, root_id, key, value, time, seq) VALUES ('${APP}', 'seed', 'k', '"s"', 0, 0);
-          seed.close();
              INSERT INTO user_event_counts (app_id, root_id, name, count) VALUES ('${APP}', 'seed', 'A', 1);`,
           );
           for (const name of ['', 'A'])
