@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { APP_ID } from '@idem/core';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Clock } from './clock.js';
 import type { AppConfig } from './config.js';
 import { Engine } from './engine/engine.js';
@@ -52,6 +52,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     trustProxy: false,
+    // Errors met before routing (a malformed percent-encoding in the path) in the API's one error shape.
+    frameworkErrors: (error, _req, reply) => {
+      (reply as unknown as { status(n: number): { send(body: unknown): void } })
+        .status(400)
+        .send(errorBody('invalid_request', error.message));
+    },
   });
   const apps = new Map(options.apps.map((a) => [a.id, a]));
   const collector: Collector = {

@@ -411,6 +411,7 @@ export function buildCorpus(): HostileCase[] {
   read('events of unknown user', '/api/v1/users/77/events?app_id=demo', 404, 'user_not_found');
   read('warnings of bad user', '/api/v1/warnings?app_id=demo&user_id=abc', 400, 'invalid_request');
   read('unknown route', '/api/v1/admin', 404, 'not_found');
+  read('malformed percent-encoding', '/api/v1/users/%E0%A4%A?app_id=demo', 400, 'invalid_request');
   read('path traversal', '/api/v1/users/..%2F..%2Fetc%2Fpasswd?app_id=demo', 400, 'invalid_request');
   return cases;
 }
