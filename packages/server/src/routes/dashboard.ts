@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
@@ -7,6 +9,9 @@ import type { FastifyInstance } from 'fastify';
  */
 export async function registerDashboard(fastify: FastifyInstance, dir: string): Promise<void> {
   await fastify.register(fastifyStatic, { root: dir, prefix: '/', index: ['index.html'], wildcard: false });
+  // The demo links are optional (`pnpm start` writes them); without them the list is empty, not a 404
+  // in every visitor's console. Static routes are made at start, so a file written later is not served.
+  if (!existsSync(join(dir, 'demo-links.json'))) fastify.get('/demo-links.json', async () => []);
   fastify.addHook('onSend', async (req, reply) => {
     if (!req.url.startsWith('/api/')) {
       reply.header(
