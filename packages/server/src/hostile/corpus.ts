@@ -411,6 +411,10 @@ export function buildCorpus(): HostileCase[] {
   read('events of unknown user', '/api/v1/users/77/events?app_id=demo', 404, 'user_not_found');
   read('warnings of bad user', '/api/v1/warnings?app_id=demo&user_id=abc', 400, 'invalid_request');
   read('unknown route', '/api/v1/admin', 404, 'not_found');
+  read('limit in exponent form', '/api/v1/users?app_id=demo&limit=1e2', 400, 'invalid_request');
+  read('limit in hex', '/api/v1/users?app_id=demo&limit=0x10', 400, 'invalid_request');
+  read('timeseries from a bare number', '/api/v1/charts/timeseries?app_id=demo&property=p&from=1', 400, 'invalid_request');
+  read('timeseries from without a zone', '/api/v1/charts/timeseries?app_id=demo&property=p&from=2026-01-01T10:00', 400, 'invalid_request');
   read('malformed percent-encoding', '/api/v1/users/%E0%A4%A?app_id=demo', 400, 'invalid_request');
   read('path traversal', '/api/v1/users/..%2F..%2Fetc%2Fpasswd?app_id=demo', 400, 'invalid_request');
   return cases;

@@ -45,9 +45,18 @@ function one(q: Query, key: string): string | undefined {
 function int(q: Query, key: string, def: number, max: number): number {
   const v = one(q, key);
   if (v === undefined) return def;
-  const n = Number(v);
+  const n = /^\d{1,7}$/.test(v) ? Number(v) : Number.NaN;
   if (!Number.isInteger(n) || n < 1 || n > max) throw new ApiError(400, 'invalid_request', `${key} must be an integer in [1, ${max}]`);
   return n;
+}
+
+/**
+ * An ISO 8601 date (`2026-12-01`, UTC midnight) or date-time with its zone (`Z` or `+01:00`): a time
+ * without a zone would be read in the collector's own, and Date.parse takes "1" for the year 2001.
+ */
+function isoTime(text: string): number {
+  const ok = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text);
+  return ok ? Date.parse(text) : Number.NaN;
 }
 
 /** `filter=key=value`, repeatable: users whose current property equals the value. */
@@ -167,8 +176,8 @@ export function registerReads(fastify: FastifyInstance): void {
     if (!property) throw new ApiError(400, 'invalid_request', 'property is required');
     const interval = one(q, 'interval') ?? 'day';
     if (interval !== 'day' && interval !== 'week') throw new ApiError(400, 'invalid_request', 'interval is day or week');
-    const to = one(q, 'to') ? Date.parse(one(q, 'to') as string) : fastify.idem.engine.clock.now() + 1;
-    const from = one(q, 'from') ? Date.parse(one(q, 'from') as string) : to - 30 * 24 * 3600 * 1000;
+    const to = one(q, 'to') ? isoTime(one(q, 'to') as string) : fastify.idem.engine.clock.now() + 1;
+    const from = one(q, 'from') ? isoTime(one(q, 'from') as string) : to - 30 * 24 * 3600 * 1000;
     if (!Number.isFinite(from) || !Number.isFinite(to)) throw new ApiError(400, 'invalid_request', 'from and to must be ISO 8601 times');
     const rows = await storage().timeseries(app, { property, event: one(q, 'event') || null, filters: filters(q), interval, from, to });
     return { property, interval, rows };
