@@ -195,6 +195,14 @@ describe.each(backends)('storage contract: $name', ({ open }) => {
     expect(await s.breakdown(APP, { property: 'x', event: 'Clicked' })).toEqual([]);
   });
 
+  it("lists a user's properties in one order on every storage (code point order), whatever order they were written in", async () => {
+    await run(async (tx) => {
+      await user(tx, '900');
+      for (const key of ['zeta', 'Zeta', 'mu', 'alpha', 'Ärger']) await setProp(tx, '900', '900', key, 1, T0);
+    });
+    expect(Object.keys((await s.summary(APP, '900'))?.properties ?? {})).toEqual(['Zeta', 'alpha', 'mu', 'zeta', 'Ärger']);
+  });
+
   it('folds properties last-write-wins by message time, Initial properties earliest, and counts and seen times', async () => {
     await run(async (tx) => {
       await user(tx, '100', 'alice');

@@ -57,7 +57,11 @@ export function pgReads(pool: Pool): Reads {
     if (rootIds.length === 0) return [];
     const [roots, props, merged, sessions] = await Promise.all([
       rows(`SELECT ${USER_COLUMNS} FROM users WHERE app_id = $1 AND user_id = ANY($2::text[])`, [app, rootIds], 'idem_r_roots'),
-      rows('SELECT root_id, key, value FROM user_props WHERE app_id = $1 AND root_id = ANY($2::text[])', [app, rootIds], 'idem_r_props'),
+      rows(
+        'SELECT root_id, key, value FROM user_props WHERE app_id = $1 AND root_id = ANY($2::text[]) ORDER BY root_id, key COLLATE "C"',
+        [app, rootIds],
+        'idem_r_props',
+      ),
       rows(
         'SELECT root_id, user_id FROM users WHERE app_id = $1 AND root_id = ANY($2::text[]) AND user_id <> root_id ORDER BY created_at, user_id',
         [app, rootIds],

@@ -66,7 +66,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     // (bench/: a merge, a user summary and a user's events are then independent of the app's size).
     relink: s('UPDATE users INDEXED BY users_root SET root_id = ? WHERE app_id = ? AND root_id = ?'),
     addMerge: s('INSERT INTO merges (app_id, from_id, into_id, time, message_id) VALUES (?, ?, ?, ?, ?)'),
-    propsOf: s('SELECT key, value, time, seq FROM user_props WHERE app_id = ? AND root_id = ?'),
+    propsOf: s('SELECT key, value, time, seq FROM user_props WHERE app_id = ? AND root_id = ? ORDER BY key'),
     dropProps: s('DELETE FROM user_props WHERE app_id = ? AND root_id = ?'),
     countsOf: s('SELECT name, count FROM user_event_counts WHERE app_id = ? AND root_id = ?'),
     dropCounts: s('DELETE FROM user_event_counts WHERE app_id = ? AND root_id = ?'),
